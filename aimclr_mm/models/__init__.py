@@ -3,3 +3,4 @@ from .data_preprocessors import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .selfsup import *  # noqa: F401,F403
+from .utils import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+from .aimclr_stgcn import AimCLRSTGCN
+
+__all__ = ['AimCLRSTGCN']

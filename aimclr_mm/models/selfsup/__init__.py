@@ -1,0 +1,3 @@
+from .aimclr import AimCLR
+
+__all__ = ['AimCLR']

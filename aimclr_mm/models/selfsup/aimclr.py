@@ -1,0 +1,169 @@
+from typing import Dict, List, Optional, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmaction.registry import MODELS
+from mmaction.utils import SampleList
+from mmengine.model import BaseModel, BaseModule
+
+from ..utils import KeyQueue, MomentumEncoder
+
+
+@MODELS.register_module()
+class AimCLR(BaseModel):
+    """AimCLR: contrastive learning from extremely augmented skeletons.
+
+    Views arrive stacked as inputs (N, num_views, M, T, V, C): the normal
+    query x_hat, the key x (momentum encoder) and, when D3M is on, the
+    extreme query x_tilde. Losses:
+
+    - stage 1: InfoNCE of the normal query (``loss_infonce``);
+    - D3M (``loss_d3m``): the extreme query, and its EADM-dropped version when
+      ``eadm`` is set, follow the normal query's distribution over
+      [key, bank];
+    - stage 2 (``mining = True``, set by ``TwoStageLossHook``): NNM replaces
+      InfoNCE (``loss_nnm``).
+
+    Table 1 of the paper is a matter of config: ``loss_d3m=None`` (and two
+    views) gives SkeletonCLR, or extreme-only training with an extreme view
+    as the query; ``eadm=None`` drops EADM; no ``TwoStageLossHook`` keeps
+    InfoNCE to the end.
+
+    Args:
+        backbone (dict): Encoder f, e.g. ``AimCLRSTGCN``. Its weights live
+            under ``backbone.``, where mmaction2's recognizers expect them.
+        neck (dict): Projector g, e.g. ``ProjectionMLP``.
+        eadm (dict, optional): Drop module on the extreme query's last
+            feature map, e.g. ``EADM``.
+        loss_infonce (dict): Stage-1 contrastive loss.
+        loss_d3m (dict, optional): D3M loss; None disables the extreme view.
+        loss_nnm (dict): Stage-2 nearest-neighbour mining loss.
+        queue_size (int): Memory bank entries M. Defaults to 32768.
+        feature_dim (int): Embedding width. Defaults to 128.
+        momentum (float): Key encoder momentum m. Defaults to 0.999.
+        temperature (float): tau. Defaults to 0.07.
+        topk (int): Neighbours mined per query in stage 2. Defaults to 1.
+        key_encoder_init (str): ``'copy'`` starts the key encoder as a copy
+            of the query encoder (MoCo); ``'independent'`` initialises it on
+            its own, as the official code ends up doing.
+        data_preprocessor (dict, optional): Defaults to
+            ``SkeletonDataPreprocessor`` (joint stream).
+    """
+
+    def __init__(self,
+                 backbone: Dict,
+                 neck: Dict,
+                 eadm: Optional[Dict] = None,
+                 loss_infonce: Dict = dict(type='InfoNCELoss'),
+                 loss_d3m: Optional[Dict] = dict(type='D3MLoss'),
+                 loss_nnm: Dict = dict(type='NNMLoss'),
+                 queue_size: int = 32768,
+                 feature_dim: int = 128,
+                 momentum: float = 0.999,
+                 temperature: float = 0.07,
+                 topk: int = 1,
+                 key_encoder_init: str = 'copy',
+                 data_preprocessor: Optional[Union[Dict, nn.Module]] = None,
+                 init_cfg: Optional[Union[Dict, List[Dict]]] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='SkeletonDataPreprocessor')
+        if isinstance(data_preprocessor, dict):
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if key_encoder_init not in ('copy', 'independent'):
+            raise ValueError('key_encoder_init must be "copy" or '
+                             f'"independent", got {key_encoder_init!r}')
+        self.backbone = MODELS.build(backbone)
+        self.neck = MODELS.build(neck)
+        self.eadm = MODELS.build(eadm) if eadm is not None else None
+        self.loss_infonce = MODELS.build(loss_infonce)
+        self.loss_d3m = MODELS.build(loss_d3m) if loss_d3m is not None \
+            else None
+        self.loss_nnm = MODELS.build(loss_nnm)
+        self.key_encoder_init = key_encoder_init
+        self.momentum_encoder = MomentumEncoder(
+            nn.Sequential(self.backbone, self.neck),
+            momentum=momentum,
+            copy_init=key_encoder_init == 'copy')
+        self.queue = KeyQueue(feature_dim, queue_size)
+        self.temperature = temperature
+        self.topk = topk
+        self.mining = False
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        if self.key_encoder_init == 'independent':
+            for module in self.momentum_encoder.module:
+                if isinstance(module, BaseModule):
+                    module.init_weights()
+
+    def extract_feat(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Pooled encoder features (N, C) of inputs (N, nc, M, T, V, C),
+        averaged over the nc clips or views."""
+        n, nc = inputs.shape[:2]
+        feat = self.backbone(inputs.flatten(0, 1))
+        return self.neck.pool(feat).view(n, nc, -1).mean(dim=1)
+
+    def _embed(self, feat: torch.Tensor) -> torch.Tensor:
+        return F.normalize(self.neck(feat), dim=1)
+
+    def _logits(self, query: torch.Tensor, key: torch.Tensor) -> torch.Tensor:
+        """[q.k, q.bank] / tau: (N, 1 + K)."""
+        positive = (query * key).sum(dim=1, keepdim=True)
+        negative = query @ self.queue.bank.to(query.dtype)
+        return torch.cat([positive, negative], dim=1) / self.temperature
+
+    def loss(self, inputs: torch.Tensor,
+             data_samples: Optional[SampleList] = None) -> Dict:
+        """Losses of one batch of views (N, num_views, M, T, V, C)."""
+        min_views = 3 if self.loss_d3m is not None else 2
+        if inputs.dim() != 6 or inputs.shape[1] < min_views:
+            raise ValueError(
+                f'AimCLR expects inputs (N, views, M, T, V, C) with at least '
+                f'{min_views} views, got shape {tuple(inputs.shape)}')
+        query = self._embed(self.backbone(inputs[:, 0]))
+        with torch.no_grad():
+            self.momentum_encoder.update_parameters(
+                nn.Sequential(self.backbone, self.neck))
+            key = F.normalize(self.momentum_encoder(inputs[:, 1]), dim=1)
+        logits = self._logits(query, key)
+
+        losses = dict()
+        ranking = [logits]
+        if self.loss_d3m is not None:
+            feat = self.backbone(inputs[:, 2])
+            extreme = [self._logits(self._embed(feat), key)]
+            if self.eadm is not None:
+                dropped = self.eadm(feat.flatten(0, 1)).view_as(feat)
+                extreme.append(self._logits(self._embed(dropped), key))
+            losses['loss_d3m'] = self.loss_d3m(logits, *extreme)
+            ranking += extreme
+        if self.mining:
+            losses['loss_nnm'] = self.loss_nnm(logits, ranking, self.topk)
+        else:
+            losses['loss_infonce'] = self.loss_infonce(logits)
+        self.queue.enqueue(key)
+        return losses
+
+    def predict(self, inputs: torch.Tensor,
+                data_samples: SampleList) -> SampleList:
+        """Attach pooled encoder features (C,) to each data sample as
+        ``feature``."""
+        feats = self.extract_feat(inputs)
+        for feat, data_sample in zip(feats, data_samples):
+            data_sample.set_field(feat, 'feature')
+        return data_samples
+
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[SampleList] = None,
+                mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.extract_feat(inputs)
+        raise RuntimeError(f'Invalid mode "{mode}".')
