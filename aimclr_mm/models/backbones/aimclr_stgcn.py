@@ -29,6 +29,8 @@ class AimCLRSTGCN(STGCN):
         data_bn_type (str): ``'VC'``, ``'MVC'`` or anything else for no data
             BatchNorm. Defaults to ``'VC'``.
         num_person (int): Persons, used by ``data_bn_type='MVC'``.
+        init_cfg (dict or list[dict], optional): Initialisation of every
+            layer of the encoder, replacing the blocks' own.
         **kwargs: Block options with mmaction2's ``gcn_``/``tcn_`` prefixes,
             a scalar for all blocks or a list with one value per block. The
             first block never gets ``tcn_dropout``, as in mmaction2 and the
@@ -84,3 +86,10 @@ class AimCLRSTGCN(STGCN):
         self.out_channels = block_in
         self.num_stages = num_stages
         self.gcn = ModuleList(blocks)
+        if init_cfg is not None:
+            # The encoder's own init_cfg covers every layer, as the official
+            # weights_init does; mmaction2's blocks would otherwise re-apply
+            # their Kaiming init afterwards.
+            for module in self.gcn.modules():
+                if isinstance(module, BaseModule):
+                    module.init_cfg = None

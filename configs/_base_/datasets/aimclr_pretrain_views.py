@@ -1,0 +1,39 @@
+# Normal augmentations T (query x_hat and key x each draw their own) and
+# extreme augmentations T' (query x_tilde), in the official order. The paper
+# also lists temporal flip: append dict(type='SkeletonTemporalFlip', p=0.5)
+# to extreme_view to use it.
+normal_view = [
+    dict(type='SkeletonTemporalCrop', padding_ratio=6),
+    dict(type='SkeletonShear', factor=0.5),
+]
+extreme_view = [
+    dict(type='SkeletonTemporalCrop', padding_ratio=6),
+    dict(type='SkeletonShear', factor=0.5),
+    dict(type='SkeletonSpatialFlip', p=0.5, layout='nturgb+d'),
+    dict(type='SkeletonRotate', main_angle=30, other_angle=1),
+    dict(type='SkeletonGaussianNoise', p=0.5, std=0.01),
+    dict(type='SkeletonGaussianBlur', p=0.5, sigma_range=(0.1, 2)),
+    dict(type='SkeletonAxisMask', p=0.5),
+]
+
+train_pipeline = [
+    dict(type='PreNormalizeFrame50', clip_len=50, num_person=2),
+    # views stacked as [normal query, key, extreme query]
+    dict(
+        type='SkeletonMultiView',
+        views=[normal_view, normal_view, extreme_view]),
+    dict(type='PackActionInputs'),
+]
+
+# Per-GPU batch for 8 GPUs (8 x 16 = 128).
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=4,
+    persistent_workers=True,
+    drop_last=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type='PoseDataset',
+        ann_file='data/skeleton/ntu60_3d.pkl',
+        split='xsub_train',
+        pipeline=train_pipeline))

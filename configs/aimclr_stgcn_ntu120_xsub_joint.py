@@ -1,0 +1,4 @@
+_base_ = './_base_/aimclr_pretrain.py'
+
+train_dataloader = dict(
+    dataset=dict(ann_file='data/skeleton/ntu120_3d.pkl', split='xsub_train'))

@@ -1,0 +1,1 @@
+_base_ = './_base_/aimclr_pretrain.py'

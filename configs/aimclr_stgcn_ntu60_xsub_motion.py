@@ -1,0 +1,3 @@
+_base_ = './_base_/aimclr_pretrain.py'
+
+model = dict(data_preprocessor=dict(stream='motion'))
