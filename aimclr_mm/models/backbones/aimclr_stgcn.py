@@ -29,6 +29,9 @@ class AimCLRSTGCN(STGCN):
         data_bn_type (str): ``'VC'``, ``'MVC'`` or anything else for no data
             BatchNorm. Defaults to ``'VC'``.
         num_person (int): Persons, used by ``data_bn_type='MVC'``.
+        frozen (bool): Freeze the whole encoder for linear evaluation: no
+            gradients, and it stays in eval mode so its BatchNorm statistics
+            do not move either. Defaults to False.
         init_cfg (dict or list[dict], optional): Initialisation of every
             layer of the encoder, replacing the blocks' own.
         **kwargs: Block options with mmaction2's ``gcn_``/``tcn_`` prefixes,
@@ -47,6 +50,7 @@ class AimCLRSTGCN(STGCN):
                  down_stages: Sequence[int] = (5, 8),
                  data_bn_type: str = 'VC',
                  num_person: int = 2,
+                 frozen: bool = False,
                  init_cfg: Optional[Union[Dict, List[Dict]]] = None,
                  **kwargs) -> None:
         BaseModule.__init__(self, init_cfg=init_cfg)
@@ -93,3 +97,10 @@ class AimCLRSTGCN(STGCN):
             for module in self.gcn.modules():
                 if isinstance(module, BaseModule):
                     module.init_cfg = None
+        self.frozen = frozen
+        if frozen:
+            self.requires_grad_(False)
+            self.eval()
+
+    def train(self, mode: bool = True) -> 'AimCLRSTGCN':
+        return super().train(mode and not self.frozen)
