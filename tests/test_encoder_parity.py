@@ -1,4 +1,6 @@
 """The encoder, projector and key encoder against the official checkpoint."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -9,7 +11,7 @@ from mmengine.registry import init_default_scope
 import aimclr_mm  # noqa: F401
 from aimclr_mm.models import convert_official_state_dict
 
-CONFIG = 'configs/aimclr_stgcn_ntu60_xsub_joint.py'
+CONFIG = Path(__file__).parents[1] / 'configs/aimclr_stgcn_ntu60_xsub_joint.py'
 
 
 @pytest.fixture(scope='module')

@@ -109,10 +109,11 @@ class AimCLR(BaseModel):
     def _embed(self, feat: torch.Tensor) -> torch.Tensor:
         return F.normalize(self.neck(feat), dim=1)
 
-    def _logits(self, query: torch.Tensor, key: torch.Tensor) -> torch.Tensor:
+    def _logits(self, query: torch.Tensor, key: torch.Tensor,
+                bank: torch.Tensor) -> torch.Tensor:
         """[q.k, q.bank] / tau: (N, 1 + K)."""
         positive = (query * key).sum(dim=1, keepdim=True)
-        negative = query @ self.queue.bank.to(query.dtype)
+        negative = query @ bank.to(query.dtype)
         return torch.cat([positive, negative], dim=1) / self.temperature
 
     def loss(self, inputs: torch.Tensor,
@@ -128,16 +129,19 @@ class AimCLR(BaseModel):
             self.momentum_encoder.update_parameters(
                 nn.Sequential(self.backbone, self.neck))
             key = F.normalize(self.momentum_encoder(inputs[:, 1]), dim=1)
-        logits = self._logits(query, key)
+        # a snapshot: the enqueue below writes the bank in place, and
+        # autograd still needs the entries these logits were made from
+        bank = self.queue.bank.clone()
+        logits = self._logits(query, key, bank)
 
         losses = dict()
         ranking = [logits]
         if self.loss_d3m is not None:
             feat = self.backbone(inputs[:, 2])
-            extreme = [self._logits(self._embed(feat), key)]
+            extreme = [self._logits(self._embed(feat), key, bank)]
             if self.eadm is not None:
                 dropped = self.eadm(feat.flatten(0, 1)).view_as(feat)
-                extreme.append(self._logits(self._embed(dropped), key))
+                extreme.append(self._logits(self._embed(dropped), key, bank))
             losses['loss_d3m'] = self.loss_d3m(logits, *extreme)
             ranking += extreme
         if self.mining:

@@ -1,0 +1,87 @@
+"""Two CPU processes over gloo: the memory bank stays identical on both ranks
+and holds the keys of both, in rank order, whatever the batch sizes."""
+import os
+import socket
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+
+STEPS = [(3, 3), (3, 3), (3, 4), (2, 3)]  # per-rank batch sizes per step
+QUEUE_SIZE = 16
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _worker(rank: int, world_size: int, port: int, out_dir: str) -> None:
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    torch.set_num_threads(1)
+    dist.init_process_group('gloo', rank=rank, world_size=world_size)
+    from mmengine.model import MMDistributedDataParallel
+    from mmengine.optim import OptimWrapper
+    from mmengine.registry import init_default_scope
+
+    from test_aimclr_model import SMALL_MODEL, views
+
+    import aimclr_mm  # noqa: F401
+    from mmaction.registry import MODELS
+    init_default_scope('mmaction')
+
+    torch.manual_seed(0)
+    model = MODELS.build(dict(SMALL_MODEL, queue_size=QUEUE_SIZE))
+    local_keys = []
+    enqueue = model.queue.enqueue
+
+    def spy(keys):
+        local_keys.append(keys.detach().clone())
+        enqueue(keys)
+
+    model.queue.enqueue = spy
+    ddp = MMDistributedDataParallel(model, broadcast_buffers=False)
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    record = []
+    for step, sizes in enumerate(STEPS):
+        batch = views(n=sizes[rank], seed=100 * step + rank)
+        ptr_before = int(model.queue.ptr)
+        ddp.train_step(dict(inputs=list(batch), data_samples=None), optim)
+        banks = [torch.zeros_like(model.queue.bank) for _ in range(2)]
+        dist.all_gather(banks, model.queue.bank)
+        keys = [None, None]
+        dist.all_gather_object(keys, local_keys[-1])
+        record.append(
+            dict(
+                ptr_before=ptr_before,
+                ptr=int(model.queue.ptr),
+                banks=banks,
+                keys=keys))
+    if rank == 0:
+        torch.save(record, os.path.join(out_dir, 'record.pt'))
+    dist.destroy_process_group()
+
+
+def test_queue_is_identical_on_ranks_and_holds_all_keys(tmp_path):
+    tests_dir = os.path.dirname(os.path.abspath(__file__))
+    os.environ['PYTHONPATH'] = os.pathsep.join(
+        [tests_dir, os.environ.get('PYTHONPATH', '')])
+    mp.spawn(
+        _worker,
+        args=(2, _free_port(), str(tmp_path)),
+        nprocs=2,
+        join=True)
+    record = torch.load(tmp_path / 'record.pt', weights_only=False)
+    assert len(record) == len(STEPS)
+    for step, entry in enumerate(record):
+        bank0, bank1 = entry['banks']
+        assert torch.equal(bank0, bank1), f'banks differ after step {step}'
+        keys = torch.cat(entry['keys'])  # rank 0's keys, then rank 1's
+        assert keys.shape[0] == sum(STEPS[step])
+        columns = [(entry['ptr_before'] + i) % QUEUE_SIZE
+                   for i in range(keys.shape[0])]
+        assert torch.allclose(bank0[:, columns].t(), keys, atol=1e-6)
+        assert entry['ptr'] == (entry['ptr_before'] +
+                                keys.shape[0]) % QUEUE_SIZE
