@@ -105,8 +105,8 @@ def test_streams_match_mmaction_transforms(stream):
             dict(keypoint=x))['keypoint']
         pairs = JointToBone(dataset='nturgb+d').pairs
     else:
-        ref = ToMotion(dataset='nturgb+d', source='keypoint',
-                       target='keypoint').transform(dict(keypoint=x))['keypoint']
+        to_motion = ToMotion(source='keypoint', target='keypoint')
+        ref = to_motion.transform(dict(keypoint=x))['keypoint']
         pairs = None
     out = skeleton_stream(torch.from_numpy(x), stream, pairs)
     np.testing.assert_allclose(out.numpy(), ref, atol=1e-6)

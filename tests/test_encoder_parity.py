@@ -11,7 +11,8 @@ from mmengine.registry import init_default_scope
 import aimclr_mm  # noqa: F401
 from aimclr_mm.models import convert_official_state_dict
 
-CONFIG = Path(__file__).parents[1] / 'configs/aimclr_stgcn_ntu60_xsub_joint.py'
+CONFIG = (Path(__file__).parents[1] /
+          'configs/aimclr_stgcn_ntu60_xsub_joint.py')
 
 
 @pytest.fixture(scope='module')

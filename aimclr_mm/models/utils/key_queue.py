@@ -35,8 +35,8 @@ class KeyQueue(nn.Module):
 
     def __init__(self, feature_dim: int = 128, size: int = 32768) -> None:
         super().__init__()
-        self.register_buffer('bank',
-                             F.normalize(torch.randn(feature_dim, size), dim=0))
+        bank = F.normalize(torch.randn(feature_dim, size), dim=0)
+        self.register_buffer('bank', bank)
         self.register_buffer('ptr', torch.zeros(1, dtype=torch.long))
 
     @property
