@@ -1,0 +1,44 @@
+from typing import Dict, Optional
+
+import numpy as np
+
+
+def sample_name(results: Dict) -> str:
+    """Name of the sample in error messages: its ``frame_dir`` if known."""
+    frame_dir = results.get('frame_dir')
+    return repr(frame_dir) if frame_dir is not None else '<unnamed sample>'
+
+
+def get_keypoint(results: Dict,
+                 owner: str,
+                 num_channels: Optional[int] = None) -> np.ndarray:
+    """Fetch ``results['keypoint']`` and check it is a float (M, T, V, C)
+    array with at least one frame.
+
+    Args:
+        results (dict): The result dict.
+        owner (str): Name of the calling transform, for error messages.
+        num_channels (int, optional): Required ``C``. Defaults to None (any).
+
+    Returns:
+        np.ndarray: The keypoint array, not copied.
+    """
+    if 'keypoint' not in results:
+        raise KeyError(f'{owner}: sample {sample_name(results)} has no '
+                       "'keypoint'")
+    keypoint = results['keypoint']
+    if not isinstance(keypoint, np.ndarray) or keypoint.ndim != 4:
+        shape = getattr(keypoint, 'shape', type(keypoint).__name__)
+        raise ValueError(f'{owner}: keypoint of sample {sample_name(results)} '
+                         f'must be a (M, T, V, C) array, got {shape}')
+    if not np.issubdtype(keypoint.dtype, np.floating):
+        raise TypeError(f'{owner}: keypoint of sample {sample_name(results)} '
+                        f'must be floating point, got {keypoint.dtype}')
+    if keypoint.shape[0] == 0 or keypoint.shape[1] == 0:
+        raise ValueError(f'{owner}: sample {sample_name(results)} is empty '
+                         f'(keypoint shape {keypoint.shape})')
+    if num_channels is not None and keypoint.shape[-1] != num_channels:
+        raise ValueError(f'{owner}: keypoint of sample {sample_name(results)} '
+                         f'must have C={num_channels} coordinates, got shape '
+                         f'{keypoint.shape}')
+    return keypoint
