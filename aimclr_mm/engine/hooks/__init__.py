@@ -1,3 +1,4 @@
+from .pretrained_encoder_check_hook import PretrainedEncoderCheckHook
 from .two_stage_loss_hook import TwoStageLossHook
 
-__all__ = ['TwoStageLossHook']
+__all__ = ['TwoStageLossHook', 'PretrainedEncoderCheckHook']

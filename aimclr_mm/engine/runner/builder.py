@@ -1,0 +1,74 @@
+"""Build an mmengine Runner for the machine at hand (CUDA or CPU only)."""
+import os.path as osp
+from typing import Optional
+
+from mmaction.registry import RUNNERS
+from mmengine.config import Config
+from mmengine.device import get_device
+from mmengine.dist import is_distributed
+from mmengine.runner import Runner
+
+from .dist import cpu_dist_cfg, init_cpu_dist
+
+__all__ = ['build_runner', 'enable_amp', 'set_work_dir']
+
+_PLAIN_WRAPPERS = ('OptimWrapper', 'AmpOptimWrapper', 'CPUAmpOptimWrapper')
+
+
+def set_work_dir(cfg: Config,
+                 config_path: str,
+                 work_dir: Optional[str] = None) -> Config:
+    """Set ``cfg.work_dir``: ``work_dir`` if given, else the config's own,
+    else ``work_dirs/<config file stem>``."""
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        stem = osp.splitext(osp.basename(config_path))[0]
+        cfg.work_dir = osp.join('./work_dirs', stem)
+    return cfg
+
+
+def enable_amp(cfg: Config, dtype: Optional[str] = None) -> Config:
+    """Switch ``cfg.optim_wrapper`` to mixed precision.
+
+    mmengine's ``AmpOptimWrapper`` is used on an accelerator and
+    :class:`~aimclr_mm.engine.optim.CPUAmpOptimWrapper` on CPU.
+
+    Args:
+        cfg (Config): The config, changed in place.
+        dtype (str, optional): ``'float16'`` or ``'bfloat16'``. Defaults to
+            None: float16 on an accelerator, bfloat16 on CPU.
+    """
+    optim_wrapper = cfg.optim_wrapper
+    wrapper_type = optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper_type not in _PLAIN_WRAPPERS:
+        raise ValueError('Mixed precision cannot replace the custom optim '
+                         f'wrapper `{wrapper_type}`.')
+    if get_device() == 'cpu':
+        optim_wrapper.type = 'CPUAmpOptimWrapper'
+        optim_wrapper.pop('use_fsdp', None)
+    else:
+        optim_wrapper.type = 'AmpOptimWrapper'
+        optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if dtype is not None:
+        optim_wrapper.dtype = dtype
+    return cfg
+
+
+def build_runner(cfg: Config) -> Runner:
+    """Build the Runner of ``cfg`` (``runner_type`` or mmengine's Runner).
+
+    With ``cfg.launcher`` other than ``'none'`` and no accelerator, the
+    config is adapted to gloo and a CPU DDP wrapper, and the process group is
+    started here, because mmengine's ``init_dist`` needs CUDA.
+    """
+    launcher = cfg.get('launcher', 'none')
+    if launcher != 'none' and get_device() == 'cpu':
+        cpu_dist_cfg(cfg)
+        if not is_distributed():
+            dist_cfg = dict(cfg.env_cfg.dist_cfg)
+            dist_cfg.pop('init_backend', None)
+            init_cpu_dist(launcher, **dist_cfg)
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)

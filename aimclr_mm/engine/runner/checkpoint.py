@@ -1,0 +1,115 @@
+"""Checkpoint loading that never unpickles arbitrary objects.
+
+Since torch 2.6 ``torch.load`` defaults to ``weights_only=True``, which
+refuses the few non-tensor objects that mmengine writes into checkpoint
+metadata. Importing this module allowlists exactly those objects and makes
+mmengine's loader for local paths (used by ``load_from``, ``resume`` and
+``init_cfg=dict(type='Pretrained')``) load with ``weights_only=True``; any
+other pickled global is refused with :class:`UnsafeCheckpointError`.
+"""
+import os.path as osp
+import pickle
+import re
+from typing import Callable, List, Optional, Union
+
+import numpy as np
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.runner import CheckpointLoader
+
+__all__ = [
+    'UnsafeCheckpointError', 'SAFE_CHECKPOINT_GLOBALS', 'load_from_local'
+]
+
+# ``HistoryBuffer.__getstate__`` stores its statistics methods; pickle
+# protocol 2 writes a method as ``getattr(HistoryBuffer, name)``.
+_HISTORY_BUFFER_METHODS = ('min', 'max', 'current', 'mean')
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint pickles an object outside the allowlist."""
+
+
+def _history_buffer_getattr(obj, name: str):
+    """``getattr`` restricted to the pickled methods of HistoryBuffer."""
+    if obj is HistoryBuffer and name in _HISTORY_BUFFER_METHODS:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'GLOBAL builtins.getattr is only allowed on HistoryBuffer '
+        f'statistics methods, got getattr({obj!r}, {name!r})')
+
+
+def _numpy_globals() -> list:
+    """numpy arrays and scalars of boolean and numeric dtypes.
+
+    The array and scalar constructors are named under both numpy 1.x and
+    2.x module paths (``numpy.core`` became ``numpy._core``). Object, string
+    and structured dtypes stay refused.
+    """
+    reconstruct = np.empty(0).__reduce__()[0]
+    scalar = np.float64(0).__reduce__()[0]
+    named = [(fn, f'numpy.{pkg}.multiarray.{fn.__name__}')
+             for fn in (reconstruct, scalar) for pkg in ('core', '_core')]
+    codes = '?' + np.typecodes['AllInteger'] + np.typecodes['AllFloat']
+    # numpy >= 1.25 gives each dtype its own class, which unpickling builds.
+    dtype_classes = {type(np.dtype(code)) for code in codes} - {np.dtype}
+    return [
+        np.ndarray, np.dtype, *named,
+        *sorted(dtype_classes, key=lambda cls: cls.__name__)
+    ]
+
+
+#: Globals found in checkpoints written by mmengine's Runner: the message
+#: hub's ``HistoryBuffer`` log scalars (numpy arrays inside) and numpy
+#: scalars in its runtime info (e.g. ``eta``).
+SAFE_CHECKPOINT_GLOBALS: List[Union[Callable, tuple]] = [
+    HistoryBuffer,
+    (_history_buffer_getattr, 'builtins.getattr'),
+    *_numpy_globals(),
+]
+
+
+def _refusal_reason(filename: str, error: Exception) -> str:
+    """Say which pickled object made ``weights_only`` loading fail."""
+    try:
+        names = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
+    except Exception:  # legacy (non-zip) files cannot be scanned
+        names = []
+    message = str(error)
+    match = re.search(r'GLOBAL (\S+) was not an allowed global', message)
+    if not names and match:
+        names = [match.group(1)]
+    if names:
+        return f'it pickles the global {", ".join(sorted(names))}'
+    match = re.search(r'WeightsUnpickler error:\s*(.+)', message)
+    detail = match.group(1) if match else message.strip().splitlines()[0]
+    return f'it pickles an object that is not allowed ({detail.strip()})'
+
+
+def load_from_local(filename: str,
+                    map_location: Optional[Union[str, Callable]] = None):
+    """Load a local checkpoint with ``torch.load(weights_only=True)``.
+
+    Raises:
+        UnsafeCheckpointError: if the file pickles any global that is
+            neither a torch default nor in :data:`SAFE_CHECKPOINT_GLOBALS`.
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    try:
+        return torch.load(
+            filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise UnsafeCheckpointError(
+            f'Refusing to load checkpoint {filename}: '
+            f'{_refusal_reason(filename, error)}. Checkpoints may only hold '
+            'tensors, plain containers and the objects in '
+            'aimclr_mm.engine.runner.SAFE_CHECKPOINT_GLOBALS; convert the '
+            'file to a plain state dict with code you trust.') from None
+
+
+torch.serialization.add_safe_globals(SAFE_CHECKPOINT_GLOBALS)
+# '' is mmengine's fallback scheme: every path without a URL prefix.
+CheckpointLoader.register_scheme(
+    prefixes='', loader=load_from_local, force=True)

@@ -1,0 +1,220 @@
+import pickle
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+from mmengine.hooks import Hook
+from mmengine.logging import HistoryBuffer
+from mmengine.model import BaseModel
+from mmengine.runner import CheckpointLoader, Runner
+from mmengine.runner.checkpoint import _load_checkpoint
+from torch.utils.data import DataLoader, Dataset
+
+from aimclr_mm.engine.runner import (SAFE_CHECKPOINT_GLOBALS,
+                                     UnsafeCheckpointError, load_from_local)
+
+
+class ToyModel(BaseModel):
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(2, 1)
+
+    def forward(self, inputs, labels, mode='tensor'):
+        out = self.linear(inputs)
+        if mode == 'loss':
+            return dict(loss=((out - labels)**2).mean())
+        return out
+
+
+class ToyDataset(Dataset):
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, idx):
+        gen = torch.Generator().manual_seed(idx)
+        return dict(
+            inputs=torch.randn(2, generator=gen),
+            labels=torch.randn(1, generator=gen))
+
+
+def _toy_runner(work_dir, max_epochs, **kwargs):
+    return Runner(
+        model=ToyModel(),
+        work_dir=str(work_dir),
+        train_dataloader=DataLoader(ToyDataset(), batch_size=4),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9)),
+        param_scheduler=dict(type='MultiStepLR', milestones=[1]),
+        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
+        default_hooks=dict(
+            checkpoint=dict(type='CheckpointHook', interval=1),
+            logger=dict(type='LoggerHook', interval=1)),
+        log_level='WARNING',
+        default_scope='mmaction',
+        **kwargs)
+
+
+class WriteMarker:
+    """Unpickling this object opens (creates) the file at ``path``."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return open, (self.path, 'w')
+
+
+@pytest.fixture(scope='module')
+def real_checkpoint(tmp_path_factory):
+    """A checkpoint written by mmengine's Runner after two epochs."""
+    work_dir = tmp_path_factory.mktemp('toy_run')
+    runner = _toy_runner(work_dir, max_epochs=2, experiment_name='toy_save')
+    runner.train()
+    return work_dir / 'epoch_2.pth', runner
+
+
+def test_local_paths_use_the_safe_loader():
+    assert CheckpointLoader._get_checkpoint_loader(
+        '/some/where/epoch_1.pth') is load_from_local
+    # URL schemes keep their own loaders.
+    assert CheckpointLoader._get_checkpoint_loader(
+        'https://host/ckpt.pth') is not load_from_local
+
+
+def test_real_checkpoint_loads_with_weights_only(real_checkpoint):
+    path, runner = real_checkpoint
+    ckpt = torch.load(path, map_location='cpu', weights_only=True)
+    hub = ckpt['message_hub']
+    loss = hub['log_scalars']['train/loss']
+    assert isinstance(loss, HistoryBuffer)
+    expected = runner.message_hub.get_scalar('train/loss')
+    np.testing.assert_allclose(loss.data[0], expected.data[0])
+    assert isinstance(hub['runtime_info']['eta'], np.floating)
+    assert ckpt['meta']['epoch'] == 2 and ckpt['meta']['iter'] == 4
+    torch.testing.assert_close(ckpt['state_dict']['linear.weight'],
+                               runner.model.linear.weight.detach())
+
+
+def test_real_checkpoint_needs_the_allowlist(real_checkpoint):
+    path, _ = real_checkpoint
+    saved = torch.serialization.get_safe_globals()
+    torch.serialization.clear_safe_globals()
+    try:
+        with pytest.raises(UnsafeCheckpointError, match='HistoryBuffer'):
+            load_from_local(str(path))
+    finally:
+        torch.serialization.add_safe_globals(saved)
+    assert load_from_local(str(path))['meta']['epoch'] == 2
+
+
+class RecordStart(Hook):
+    """Record the state that training starts from."""
+
+    def before_train(self, runner):
+        self.epoch, self.iter = runner.epoch, runner.iter
+        self.weight = runner.model.linear.weight.detach().clone()
+        self.lr = runner.optim_wrapper.get_lr()['lr'][0]
+        losses = runner.message_hub.log_scalars.get('train/loss')
+        self.loss_count = 0 if losses is None else len(losses.data[0])
+
+
+@pytest.mark.parametrize('resume', [True, False])
+def test_resume_and_load_from_use_the_safe_loader(real_checkpoint, tmp_path,
+                                                  resume):
+    path, trained = real_checkpoint
+    record = RecordStart()
+    runner = _toy_runner(
+        tmp_path,
+        max_epochs=3,
+        load_from=str(path),
+        resume=resume,
+        custom_hooks=[record],
+        experiment_name=f'toy_resume{resume}')
+    runner.train()
+    torch.testing.assert_close(record.weight, trained.model.linear.weight)
+    if resume:
+        # Loop position, learning rate (decayed at the epoch-1 milestone) and
+        # log history all come back.
+        assert (record.epoch, record.iter) == (2, 4)
+        assert record.lr == pytest.approx(0.01)
+        assert record.loss_count == 4
+        assert (runner.epoch, runner.iter) == (3, 6)
+    else:
+        assert (record.epoch, record.iter) == (0, 0)
+        assert record.lr == pytest.approx(0.1)
+        assert record.loss_count == 0
+        assert (runner.epoch, runner.iter) == (3, 6)
+
+
+def _save_refused(tmp_path, payload, **save_kwargs):
+    path = tmp_path / 'evil.pth'
+    ckpt = dict(state_dict=dict(weight=torch.ones(2)), meta=dict(note=payload))
+    torch.save(ckpt, path, **save_kwargs)
+    return path
+
+
+@pytest.mark.parametrize('zipfile', [True, False])
+def test_code_carrying_checkpoint_is_refused(tmp_path, zipfile):
+    marker = tmp_path / 'marker'
+    path = _save_refused(
+        tmp_path, WriteMarker(marker), _use_new_zipfile_serialization=zipfile)
+
+    with pytest.raises(UnsafeCheckpointError) as err:
+        _load_checkpoint(str(path))
+    assert str(path) in str(err.value)
+    assert 'io.open' in str(err.value)
+    assert not marker.exists()
+
+    runner_marker = tmp_path / 'runner_marker'
+    path = _save_refused(tmp_path, WriteMarker(runner_marker))
+    runner = _toy_runner(
+        tmp_path / 'work', max_epochs=1, experiment_name=f'evil{zipfile}')
+    with pytest.raises(UnsafeCheckpointError, match='io.open'):
+        runner.load_checkpoint(str(path))
+    assert not runner_marker.exists()
+
+    # Control: unrestricted unpickling of the same payload does run code.
+    control = tmp_path / 'control'
+    pickle.loads(pickle.dumps(WriteMarker(control)))
+    assert control.exists()
+
+
+def test_other_methods_through_getattr_are_refused(tmp_path):
+    # Pickle protocol 2 writes ``HistoryBuffer.update`` as
+    # ``getattr(HistoryBuffer, 'update')``, the form the allowlist restricts.
+    path = _save_refused(tmp_path, HistoryBuffer.update)
+    with pytest.raises(UnsafeCheckpointError, match="'update'"):
+        load_from_local(str(path))
+
+
+def test_object_arrays_are_refused(tmp_path):
+    path = _save_refused(tmp_path, np.array([1, 'a'], dtype=object))
+    with pytest.raises(UnsafeCheckpointError, match=str(path)):
+        load_from_local(str(path))
+
+
+def test_numeric_numpy_metadata_is_allowed(tmp_path):
+    path = _save_refused(
+        tmp_path,
+        dict(
+            f32=np.arange(3, dtype=np.float32),
+            i64=np.int64(7),
+            flag=np.bool_(True)))
+    meta = load_from_local(str(path))['meta']['note']
+    np.testing.assert_array_equal(meta['f32'], np.arange(3))
+    assert meta['f32'].dtype == np.float32
+    assert meta['i64'] == 7 and bool(meta['flag'])
+
+
+def test_allowlist_is_small():
+    names = {
+        item[1] if isinstance(item, tuple) else
+        f'{item.__module__}.{item.__qualname__}'
+        for item in SAFE_CHECKPOINT_GLOBALS
+    }
+    assert 'mmengine.logging.history_buffer.HistoryBuffer' in names
+    assert all(
+        name.startswith(('numpy', 'mmengine', 'builtins.getattr'))
+        for name in names)

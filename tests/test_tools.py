@@ -1,0 +1,284 @@
+import importlib.util
+import os
+import pickle
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+
+from aimclr_mm.engine.runner import cpu_dist_cfg, load_from_local
+
+REPO = Path(__file__).resolve().parents[1]
+TOOLS = REPO / 'tools'
+NUM_TRAIN, NUM_VAL, NUM_CLASSES = 6, 2, 2
+
+TINY_CONFIG = """\
+_base_ = '{base}'
+model = dict(
+    type='RecognizerGCN',
+    backbone=dict(
+        type='STGCN',
+        graph_cfg=dict(layout='nturgb+d', mode='stgcn_spatial'),
+        base_channels=8,
+        num_stages=2,
+        inflate_stages=[],
+        down_stages=[]),
+    cls_head=dict(type='GCNHead', num_classes={num_classes}, in_channels=8))
+ann_file = '{ann_file}'
+pipeline = [
+    dict(type='UniformSampleFrames', clip_len=8, num_clips=1, test_mode=True),
+    dict(type='PoseDecode'),
+    dict(type='FormatGCNInput', num_person=1),
+    dict(type='PackActionInputs')
+]
+train_dataloader = dict(
+    batch_size=2,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type='PoseDataset', ann_file=ann_file, pipeline=pipeline,
+        split='train'))
+val_dataloader = dict(
+    batch_size=2,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='PoseDataset', ann_file=ann_file, pipeline=pipeline,
+        split='val', test_mode=True))
+test_dataloader = val_dataloader
+val_evaluator = [dict(type='AccMetric')]
+test_evaluator = val_evaluator
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1, val_interval=1)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9))
+param_scheduler = [dict(type='MultiStepLR', milestones=[1], by_epoch=True)]
+auto_scale_lr = dict(enable=False, base_batch_size=4)
+default_hooks = dict(logger=dict(interval=1))
+"""
+
+
+def _load_tool(name):
+    spec = importlib.util.spec_from_file_location(f'tool_{name}',
+                                                  TOOLS / f'{name}.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return str(sock.getsockname()[1])
+
+
+def _run(cmd, cwd):
+    env = dict(os.environ, OMP_NUM_THREADS='1', PORT=_free_port())
+    env['PATH'] = f'{Path(sys.executable).parent}{os.pathsep}{env["PATH"]}'
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-5000:]
+    return output
+
+
+@pytest.fixture(scope='module')
+def tiny(tmp_path_factory):
+    """A tiny PoseDataset pickle with random keypoints and its config."""
+    root = tmp_path_factory.mktemp('tiny')
+    rng = np.random.default_rng(0)
+    annotations = [
+        dict(
+            frame_dir=f'seq{i}',
+            label=i % NUM_CLASSES,
+            total_frames=12,
+            keypoint=rng.standard_normal((1, 12, 25, 3)).astype(np.float32))
+        for i in range(NUM_TRAIN + NUM_VAL)
+    ]
+    names = [ann['frame_dir'] for ann in annotations]
+    split = dict(train=names[:NUM_TRAIN], val=names[NUM_TRAIN:])
+    with open(root / 'tiny.pkl', 'wb') as f:
+        pickle.dump(dict(split=split, annotations=annotations), f)
+    config = root / 'tiny_stgcn.py'
+    config.write_text(
+        TINY_CONFIG.format(
+            base=REPO / 'configs' / '_base_' / 'default_runtime.py',
+            ann_file=root / 'tiny.pkl',
+            num_classes=NUM_CLASSES))
+    return root, config, annotations
+
+
+@pytest.fixture(scope='module')
+def dist_run(tiny):
+    """Train, then resume, with 2 CPU processes through dist_train.sh."""
+    root, config, _ = tiny
+    work_dir = root / 'dist'
+    first = _run([
+        'bash',
+        str(TOOLS / 'dist_train.sh'),
+        str(config), '2', '--work-dir',
+        str(work_dir), '--seed', '0'
+    ], root)
+    resumed = _run([
+        'bash',
+        str(TOOLS / 'dist_train.sh'),
+        str(config), '2', '--work-dir',
+        str(work_dir), '--resume', '--cfg-options', 'train_cfg.max_epochs=2'
+    ], root)
+    return work_dir, first, resumed
+
+
+def test_dist_train_on_cpu_processes(dist_run):
+    work_dir, output, _ = dist_run
+    ckpt = load_from_local(str(work_dir / 'epoch_1.pth'))
+    # 6 samples, batch 2: 3 iterations on one process, 2 on each of two.
+    assert ckpt['meta']['epoch'] == 1 and ckpt['meta']['iter'] == 2
+    assert not any(k.startswith('module.') for k in ckpt['state_dict'])
+    dumped = (work_dir / 'tiny_stgcn.py').read_text()
+    assert "launcher = 'pytorch'" in dumped
+    assert "backend='gloo'" in dumped
+    assert 'Epoch(train) [1][2/2]' in output
+
+
+def test_dist_resume_continues_from_the_latest_checkpoint(dist_run):
+    work_dir, _, output = dist_run
+    assert 'resumed epoch: 1, iter: 2' in output
+    assert 'Epoch(train) [1]' not in output
+    assert 'Epoch(train) [2][2/2]' in output
+    first = load_from_local(str(work_dir / 'epoch_1.pth'))
+    second = load_from_local(str(work_dir / 'epoch_2.pth'))
+    assert second['meta']['epoch'] == 2 and second['meta']['iter'] == 4
+    assert first['state_dict'].keys() == second['state_dict'].keys()
+    assert any(not torch.equal(first['state_dict'][k], v)
+               for k, v in second['state_dict'].items())
+
+
+def test_single_process_amp_train_and_test_of_dist_checkpoint(tiny, dist_run):
+    root, config, annotations = tiny
+    work_dir = root / 'single'
+    output = _run([
+        sys.executable,
+        str(TOOLS / 'train.py'),
+        str(config), '--work-dir',
+        str(work_dir), '--amp', '--amp-dtype', 'float16', '--seed', '0'
+    ], root)
+    assert 'Epoch(train) [1][3/3]' in output
+    assert "type='CPUAmpOptimWrapper'" in (work_dir /
+                                           'tiny_stgcn.py').read_text()
+    single = load_from_local(str(work_dir / 'epoch_1.pth'))
+    assert single['meta']['iter'] == 3
+    assert single['optimizer']['loss_scaler']['scale'] > 0
+
+    # A checkpoint from 2 processes is the same kind as one from 1.
+    dist_ckpt = dist_run[0] / 'epoch_2.pth'
+    dist = load_from_local(str(dist_ckpt))
+    assert {k: v.shape for k, v in single['state_dict'].items()} == \
+        {k: v.shape for k, v in dist['state_dict'].items()}
+
+    dump = root / 'preds.pkl'
+    output = _run([
+        sys.executable,
+        str(TOOLS / 'test.py'),
+        str(config),
+        str(dist_ckpt), '--work-dir',
+        str(root / 'test'), '--dump',
+        str(dump)
+    ], root)
+    with open(dump, 'rb') as f:
+        preds = pickle.load(f)
+    assert len(preds) == NUM_VAL
+    scores = torch.stack([p['pred_scores']['item'] for p in preds])
+    labels = torch.tensor([p['gt_labels']['item'].item() for p in preds])
+    assert scores.shape == (NUM_VAL, NUM_CLASSES)
+    expected = [ann['label'] for ann in annotations[NUM_TRAIN:]]
+    assert labels.tolist() == expected
+    top1 = (scores.argmax(1) == labels).float().mean().item()
+    printed = [
+        line for line in output.splitlines() if line.startswith('acc/top1: ')
+    ]
+    assert printed and float(printed[-1].split()[-1]) == pytest.approx(top1)
+
+
+def test_train_args_merge_into_config(tiny, monkeypatch):
+    _, config, _ = tiny
+    train = _load_tool('train')
+
+    def merged(*argv):
+        monkeypatch.setattr(sys, 'argv', ['train.py', str(config), *argv])
+        args = train.parse_args()
+        return train.merge_args(Config.fromfile(str(config)), args)
+
+    cfg = merged()
+    assert cfg.work_dir == os.path.join('./work_dirs', 'tiny_stgcn')
+    assert cfg.resume is False and cfg.randomness == dict(seed=None)
+    assert cfg.optim_wrapper.get('type', 'OptimWrapper') == 'OptimWrapper'
+
+    cfg = merged('--resume', '--seed', '3', '--auto-scale-lr', '--amp',
+                 '--amp-dtype', 'float16')
+    assert cfg.resume is True and cfg.load_from is None
+    assert cfg.randomness.seed == 3 and cfg.auto_scale_lr.enable is True
+    assert cfg.optim_wrapper.type == 'CPUAmpOptimWrapper'
+    assert cfg.optim_wrapper.dtype == 'float16'
+
+    cfg = merged('--resume', 'a/epoch_3.pth', '--work-dir', 'w',
+                 '--cfg-options', 'train_cfg.max_epochs=5')
+    assert cfg.resume is True and cfg.load_from == 'a/epoch_3.pth'
+    assert cfg.work_dir == 'w' and cfg.train_cfg.max_epochs == 5
+
+    with pytest.raises(SystemExit):
+        merged('--amp-dtype', 'bfloat16')
+
+
+def test_test_args_merge_into_config(tiny, monkeypatch):
+    _, config, _ = tiny
+    test = _load_tool('test')
+    monkeypatch.setattr(
+        sys, 'argv',
+        ['test.py', str(config), 'ck.pth', '--dump', 'out.pkl'])
+    cfg = test.merge_args(Config.fromfile(str(config)), test.parse_args())
+    assert cfg.load_from == 'ck.pth'
+    assert cfg.work_dir == os.path.join('./work_dirs', 'tiny_stgcn')
+    assert [m['type']
+            for m in cfg.test_evaluator] == ['AccMetric', 'DumpResults']
+    assert cfg.test_evaluator[1]['out_file_path'] == 'out.pkl'
+
+
+def test_cpu_dist_cfg_drops_device_ids_and_nccl():
+    cfg = cpu_dist_cfg(
+        Config(
+            dict(
+                env_cfg=dict(dist_cfg=dict(backend='nccl', timeout=60)),
+                find_unused_parameters=True)))
+    assert cfg.env_cfg.dist_cfg == dict(backend='gloo', timeout=60)
+    assert cfg.model_wrapper_cfg == dict(
+        type='MMDistributedDataParallel',
+        broadcast_buffers=False,
+        find_unused_parameters=True,
+        device_ids=None)
+
+    custom = dict(
+        type='MMDistributedDataParallel', detect_anomalous_params=True)
+    cfg = cpu_dist_cfg(Config(dict(model_wrapper_cfg=custom)))
+    assert cfg.model_wrapper_cfg == dict(custom, device_ids=None)
+    assert cfg.env_cfg.dist_cfg.backend == 'gloo'
+
+    cfg = cpu_dist_cfg(
+        Config(
+            dict(
+                model_wrapper_cfg=dict(
+                    type='MMSeparateDistributedDataParallel'))))
+    assert cfg.model_wrapper_cfg.device_ids is None
+
+    # Wrappers that are not DistributedDataParallel keep their arguments.
+    cfg = cpu_dist_cfg(
+        Config(
+            dict(
+                model_wrapper_cfg=dict(type='MMFullyShardedDataParallel'),
+                env_cfg=dict(dist_cfg=dict(backend='mpi')))))
+    assert 'device_ids' not in cfg.model_wrapper_cfg
+    assert cfg.env_cfg.dist_cfg.backend == 'mpi'
