@@ -1,0 +1,62 @@
+"""Convert 20-joint Kinect v1 data (UTKinect-Action3D format) to a
+PoseDataset pickle in the NTU 25-joint layout, split by subject.
+
+Example::
+
+    python tools/data/kinect_v1_to_pkl.py data/utkinect data/utkinect.pkl
+"""
+import argparse
+import sys
+
+from aimclr_mm.datasets.converters import convert_kinect_v1, run_cli
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'must be at least 1, got {value}')
+    return value
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Convert 20-joint Kinect v1 text data in the '
+        'UTKinect-Action3D format to an mmaction2 PoseDataset pickle in the '
+        'NTU 25-joint layout, with a cross-subject split (odd subjects '
+        'train: xsub_train, even subjects: xsub_val).')
+    parser.add_argument(
+        'src_dir', help='folder with the label file and the joints folder')
+    parser.add_argument(
+        'out', help='output .pkl; a report OUT.report.json goes beside it')
+    parser.add_argument(
+        '--classes',
+        help='comma-separated action names in label order (default: order '
+        'of first appearance in the label file)')
+    parser.add_argument(
+        '--label-file',
+        default='actionLabel.txt',
+        help='label file inside SRC_DIR (default: actionLabel.txt)')
+    parser.add_argument(
+        '--joints-dir',
+        default='joints',
+        help='folder of joints_sSS_eEE.txt files inside SRC_DIR '
+        '(default: joints)')
+    parser.add_argument(
+        '--workers',
+        type=positive_int,
+        default=1,
+        help='number of processes (default: 1)')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    classes = [c.strip()
+               for c in args.classes.split(',')] if args.classes else None
+    return run_cli(
+        lambda: convert_kinect_v1(args.src_dir, args.out, classes, args.
+                                  label_file, args.joints_dir, args.workers))
+
+
+if __name__ == '__main__':
+    sys.exit(main())
