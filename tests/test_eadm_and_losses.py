@@ -135,3 +135,16 @@ def test_loss_weight_scales():
     assert np.isclose(
         D3MLoss(loss_weight=0.5)(logits, logits).item(),
         0.5 * D3MLoss()(logits, logits).item())
+
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_eadm_decides_in_float32_for_half_precision_input(eadm_fx, dtype):
+    fx, module = eadm_fx
+    x = t(fx, 'eadm/x').float()
+    half = x.to(dtype)
+    out = module(half)
+    assert out.dtype == dtype
+    # the masks of the rounded input are the float32 ones of the same values
+    ref = module(half.float())
+    torch.testing.assert_close(out.float(), ref, atol=0.05, rtol=0.02)
+    assert torch.equal(module.masks(half)[0], module.masks(half.float())[0])

@@ -32,7 +32,13 @@ class EADM(BaseModule):
         self.e_lambda = e_lambda
 
     def attention(self, x: torch.Tensor) -> torch.Tensor:
-        """SimAM attention ``sigmoid(y)`` of x, same shape (N*M, C, T', V)."""
+        """SimAM attention ``sigmoid(y)`` of x, same shape (N*M, C, T', V).
+
+        Half-precision input is promoted to float32: the energy's small
+        variances and the 0.7 threshold need the precision.
+        """
+        if x.element_size() < 4:
+            x = x.float()
         n = x.shape[2] * x.shape[3] - 1
         d = (x - x.mean(dim=(2, 3), keepdim=True)).pow(2)
         y = d / (4 * (d.sum(dim=(2, 3), keepdim=True) / n +
@@ -45,8 +51,8 @@ class EADM(BaseModule):
         nm, c, t, v = att.shape
         score_spatial = att.mean(dim=(1, 2))
         score_temporal = att.permute(0, 1, 3, 2).reshape(nm, c * v, t)
-        return ((score_spatial < self.keep_prob).to(x.dtype),
-                (score_temporal < self.keep_prob).to(x.dtype))
+        return ((score_spatial < self.keep_prob).to(att.dtype),
+                (score_temporal < self.keep_prob).to(att.dtype))
 
     @staticmethod
     def _rescale(mask: torch.Tensor) -> torch.Tensor:
@@ -57,6 +63,8 @@ class EADM(BaseModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         nm, c, t, v = x.shape
         mask_spatial, mask_temporal = self.masks(x)
+        dtype = x.dtype
         x = x * mask_spatial[:, None, None, :] * self._rescale(mask_spatial)
         mask_temporal = mask_temporal.reshape(nm, c, v, t).transpose(2, 3)
-        return x * mask_temporal * self._rescale(mask_temporal)
+        out = x * mask_temporal * self._rescale(mask_temporal)
+        return out.to(dtype)
