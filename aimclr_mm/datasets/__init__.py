@@ -1,1 +1,3 @@
+from .class_balanced_subset import ClassBalancedSubset  # noqa: F401
+from .knn_dataset import KNNDataset  # noqa: F401
 from .transforms import *  # noqa: F401,F403

@@ -66,11 +66,11 @@ class PretrainedEncoderCheckHook(Hook):
                stage: str) -> None:
         load_from = runner.cfg.get('load_from')
         if not load_from:
-            raise RuntimeError(
-                f'PretrainedEncoderCheckHook: load_from is not set for '
-                f'{stage}; set it to the pretraining checkpoint (e.g. '
-                '--cfg-options load_from=work_dirs/<pretraining run>/'
-                'epoch_300.pth)')
+            what = 'the pretraining checkpoint (e.g. --cfg-options ' \
+                'load_from=work_dirs/<pretraining run>/epoch_300.pth)' \
+                if stage == 'training' else 'the checkpoint to test'
+            raise RuntimeError(f'PretrainedEncoderCheckHook: load_from is not '
+                               f'set for {stage}; set it to {what}')
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         model_state = model.state_dict()

@@ -1,0 +1,89 @@
+from typing import Callable, Dict, List, Optional, Union
+
+import mmengine
+from mmaction.datasets import BaseActionDataset
+from mmaction.registry import DATASETS
+
+
+def query_split_of(bank_split: str) -> str:
+    """The test split paired with a training split: ``'xsub_train'`` ->
+    ``'xsub_val'``, mmaction2's naming for NTU RGB+D and PKU-MMD."""
+    if not isinstance(bank_split, str) or not bank_split.endswith('_train'):
+        raise ValueError(
+            f'Cannot derive the test split of the training split '
+            f'{bank_split!r} (it does not end with "_train"); set the '
+            'query split explicitly')
+    return bank_split[:-len('train')] + 'val'
+
+
+@DATASETS.register_module()
+class KNNDataset(BaseActionDataset):
+    """Two splits of one PoseDataset annotation file for KNN evaluation:
+    the training split, the feature bank, followed by the test split, the
+    queries.
+
+    Every packed sample carries ``knn_bank`` (True for the bank) in its
+    data sample's metainfo, which :class:`KNNMetric` reads. The annotation
+    file is loaded once for both splits.
+
+    Args:
+        ann_file (str): PoseDataset pickle with a ``split`` dict.
+        bank_split (str): Split whose features form the bank, e.g.
+            ``'xsub_train'``.
+        query_split (str, optional): Split classified by its nearest bank
+            features. Defaults to ``bank_split`` with ``_train`` replaced by
+            ``_val``.
+        pipeline (list[dict | callable]): Transforms producing one clip
+            per sample, without augmentation.
+        **kwargs: Other arguments of ``BaseActionDataset``.
+    """
+
+    def __init__(self,
+                 ann_file: Optional[str],
+                 pipeline: List[Union[Dict, Callable]],
+                 bank_split: Optional[str] = None,
+                 query_split: Optional[str] = None,
+                 **kwargs) -> None:
+        if ann_file is None or bank_split is None:
+            raise ValueError(
+                'KNNDataset: ann_file and bank_split must be set (KNNValLoop '
+                'and tools/knn_eval.py take them from the training '
+                f'dataloader); got ann_file={ann_file!r}, '
+                f'bank_split={bank_split!r}')
+        self.bank_split = bank_split
+        self.query_split = query_split or query_split_of(bank_split)
+        kwargs.setdefault('test_mode', True)
+        super().__init__(
+            ann_file, pipeline=pipeline, modality='Pose', **kwargs)
+
+    def load_data_list(self) -> List[Dict]:
+        data = mmengine.load(self.ann_file)
+        splits, annos = data.get('split'), data.get('annotations')
+        if not isinstance(splits, dict) or not annos:
+            raise ValueError(f'KNNDataset: {self.ann_file} is not a '
+                             'PoseDataset file with "split" and '
+                             '"annotations"')
+        identifier = 'filename' if 'filename' in annos[0] else 'frame_dir'
+        data_list = []
+        for split, is_bank in ((self.bank_split, True),
+                               (self.query_split, False)):
+            if split not in splits:
+                raise KeyError(f'KNNDataset: {self.ann_file} has no split '
+                               f'{split!r}; it has {sorted(splits)}')
+            names = set(splits[split])
+            samples = [
+                dict(anno, knn_bank=is_bank) for anno in annos
+                if anno[identifier] in names
+            ]
+            if not samples:
+                raise ValueError(f'KNNDataset: split {split!r} of '
+                                 f'{self.ann_file} has no samples')
+            data_list.extend(samples)
+        return data_list
+
+    def prepare_data(self, idx: int) -> Dict:
+        data_info = self.get_data_info(idx)
+        packed = self.pipeline(data_info)
+        packed['data_samples'].set_metainfo(
+            dict(knn_bank=data_info['knn_bank']))
+        return packed

@@ -1,0 +1,46 @@
+# Downstream data: one frame50 clip per sequence. ``frame_dir`` travels with
+# each prediction, so dumped scores of different streams can be matched
+# sample by sample.
+dataset_type = 'PoseDataset'
+ann_file = 'data/skeleton/ntu60_3d.pkl'
+test_pipeline = [
+    dict(type='PreNormalizeFrame50', clip_len=50, num_person=2),
+    dict(type='FormatGCNInput', num_person=2),
+    dict(type='PackActionInputs', meta_keys=('frame_dir', )),
+]
+# The normal augmentations T of the pretext task, for the protocols that
+# train the encoder.
+train_pipeline = [
+    dict(type='PreNormalizeFrame50', clip_len=50, num_person=2),
+    dict(type='SkeletonTemporalCrop', padding_ratio=6),
+    dict(type='SkeletonShear', factor=0.5),
+    dict(type='FormatGCNInput', num_person=2),
+    dict(type='PackActionInputs', meta_keys=('frame_dir', )),
+]
+
+# Per-GPU batch for 8 GPUs (8 x 16 = 128).
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=ann_file,
+        split='xsub_train',
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=16,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=ann_file,
+        split='xsub_val',
+        pipeline=test_pipeline,
+        test_mode=True))
+test_dataloader = val_dataloader
+
+val_evaluator = [dict(type='AccMetric')]
+test_evaluator = val_evaluator

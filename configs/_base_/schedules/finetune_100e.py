@@ -1,0 +1,15 @@
+# Finetuning the whole model (finetune and semi-supervised protocols; the
+# paper gives no schedule): SGD momentum 0.9, lr 0.1, weight decay 1e-4,
+# 100 epochs, lr x0.1 at epoch 80, batch 128 in total.
+optim_wrapper = dict(
+    optimizer=dict(
+        type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4, nesterov=False))
+param_scheduler = [
+    dict(type='MultiStepLR', by_epoch=True, milestones=[80], gamma=0.1)
+]
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=100, val_begin=1, val_interval=5)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+# lr 0.1 is for 8 GPUs x 16 sequences; other totals scale it linearly.
+auto_scale_lr = dict(enable=True, base_batch_size=128)
