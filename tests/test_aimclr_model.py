@@ -174,8 +174,12 @@ def test_queue_receives_keys_each_step():
 class _Runner:
 
     def __init__(self, model, epoch):
+        from mmengine.logging import MessageHub
         self.model, self.epoch = model, epoch
         self.logger = type('L', (), {'info': lambda *a: None})()
+        self.message_hub = MessageHub(f'two_stage_{epoch}')
+        for name in ('train/loss_infonce', 'train/loss_nnm'):
+            self.message_hub.update_scalar(name, 1.0)
 
 
 @pytest.mark.parametrize('epoch, mining', [(0, False), (149, False),
@@ -183,9 +187,12 @@ class _Runner:
 def test_two_stage_hook_sets_stage_from_epoch(epoch, mining):
     model = MODELS.build(SMALL_MODEL)
     # a resumed run starts from any epoch with the flag at its default
-    TwoStageLossHook(start_epoch=150).before_train_epoch(
-        _Runner(model, epoch))
+    runner = _Runner(model, epoch)
+    TwoStageLossHook(start_epoch=150).before_train_epoch(runner)
     assert model.mining is mining
+    # only the loss of the current stage keeps a log history
+    logged = set(runner.message_hub.log_scalars)
+    assert logged == {'train/loss_nnm' if mining else 'train/loss_infonce'}
 
 
 def test_predict_attaches_pooled_features():

@@ -76,7 +76,7 @@ def test_pretrain_switches_stage_and_resumes(workdir):
     stage2 = [r for r in records if r['epoch'] == 2]
     assert stage1 and stage2
     assert all('loss_infonce' in r and 'loss_nnm' not in r for r in stage1)
-    assert all('loss_nnm' in r for r in stage2)
+    assert all('loss_nnm' in r and 'loss_infonce' not in r for r in stage2)
     assert all(np.isfinite(r['loss']) for r in records)
 
     ckpt = torch.load(

@@ -15,7 +15,7 @@ from mmengine.config import Config, DictAction
 from mmengine.dist import is_main_process
 
 import aimclr_mm  # noqa: F401  registers components, safe checkpoints
-from aimclr_mm.engine.runner import build_runner, set_work_dir
+from aimclr_mm.engine.runner import build_runner, close_dist, set_work_dir
 from aimclr_mm.datasets.knn_dataset import query_split_of
 
 
@@ -127,6 +127,7 @@ def main():
               f'{evaluator.get("weighting", "exp")} weighting')
         for name, value in metrics.items():
             print(f'{name}: {value:.4f}')
+    close_dist()
 
 
 if __name__ == '__main__':

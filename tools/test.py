@@ -5,7 +5,7 @@ from mmengine.config import Config, DictAction
 from mmengine.dist import is_main_process
 
 import aimclr_mm  # noqa: F401  registers components, safe checkpoints
-from aimclr_mm.engine.runner import build_runner, set_work_dir
+from aimclr_mm.engine.runner import build_runner, close_dist, set_work_dir
 
 
 def parse_args():
@@ -68,6 +68,7 @@ def main():
     if is_main_process():
         for name, value in metrics.items():
             print(f'{name}: {value}')
+    close_dist()
 
 
 if __name__ == '__main__':

@@ -4,7 +4,8 @@ import os
 from mmengine.config import Config, DictAction
 
 import aimclr_mm  # noqa: F401  registers components, safe checkpoints
-from aimclr_mm.engine.runner import build_runner, enable_amp, set_work_dir
+from aimclr_mm.engine.runner import (build_runner, close_dist,
+                                    enable_amp, set_work_dir)
 
 
 def parse_args():
@@ -112,6 +113,7 @@ def main():
     cfg = merge_args(Config.fromfile(args.config), args)
     runner = build_runner(cfg)
     runner.train()
+    close_dist()
 
 
 if __name__ == '__main__':

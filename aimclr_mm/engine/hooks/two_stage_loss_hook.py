@@ -8,7 +8,9 @@ class TwoStageLossHook(Hook):
     """Switches AimCLR from InfoNCE to nearest-neighbour mining.
 
     Before every training epoch the model's ``mining`` flag is set from the
-    epoch index alone, so a resumed run lands in the right stage.
+    epoch index alone, so a resumed run lands in the right stage. The log
+    history of the loss the stage does not use is dropped, so the log never
+    shows a stale value of it.
 
     Args:
         start_epoch (int): 0-based index of the first epoch trained with
@@ -32,3 +34,5 @@ class TwoStageLossHook(Hook):
                 f'{"on" if mining else "off"} (NNM loss replaces InfoNCE)'
                 if mining else f'Epoch {runner.epoch + 1}: InfoNCE loss')
         model.mining = mining
+        unused = 'train/loss_infonce' if mining else 'train/loss_nnm'
+        runner.message_hub.log_scalars.pop(unused, None)

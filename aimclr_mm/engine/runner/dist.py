@@ -101,3 +101,14 @@ def cpu_dist_cfg(cfg: Config) -> Config:
         wrapper_cfg['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper_cfg
     return cfg
+
+
+def close_dist() -> None:
+    """Destroy the process group, if any, before the process exits.
+
+    Left to interpreter shutdown, gloo's threads can abort rank 0
+    (``terminate called without an active exception``) after the run has
+    finished and written its results.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.destroy_process_group()
