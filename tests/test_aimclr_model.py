@@ -204,3 +204,21 @@ def test_predict_attaches_pooled_features():
     assert feats.shape == (2, 16)
     assert torch.allclose(feats, model.extract_feat(x))
     assert torch.allclose(model(x, mode='tensor'), feats)
+
+
+def test_contrastive_logits_stay_float32_under_bfloat16_autocast():
+    model = MODELS.build(SMALL_MODEL)
+    seen = []
+    infonce = model.loss_infonce.forward
+
+    def spy(logits):
+        seen.append(logits.dtype)
+        return infonce(logits)
+
+    model.loss_infonce.forward = spy
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = model.loss(views())
+    assert seen == [torch.float32]
+    assert all(v.dtype == torch.float32 for v in losses.values())
+    # the bank keeps float32 keys
+    assert model.queue.bank.dtype == torch.float32
