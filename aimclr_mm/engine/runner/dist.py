@@ -111,4 +111,6 @@ def close_dist() -> None:
     finished and written its results.
     """
     if torch_dist.is_available() and torch_dist.is_initialized():
+        # every rank done with its collectives before any tears down
+        torch_dist.barrier()
         torch_dist.destroy_process_group()
