@@ -8,7 +8,6 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 from mmaction.registry import DATASETS, MODELS
@@ -17,6 +16,7 @@ from mmengine.registry import init_default_scope
 
 from aimclr_mm.datasets import ClassBalancedSubset
 from aimclr_mm.engine.runner import build_runner
+from pose_data import write_pose_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / 'configs'
@@ -34,32 +34,10 @@ def _load_tool(name):
     return module
 
 
-def _write_pose_pickle(path, train_per_class, val_per_class, seed=0):
-    """PoseDataset file: class c has train_per_class[c] training and
-    val_per_class[c] test sequences of random 3D skeletons."""
-    rng = np.random.default_rng(seed)
-    annotations, split = [], dict(xsub_train=[], xsub_val=[])
-    for label, (num_train, num_val) in enumerate(
-            zip(train_per_class, val_per_class)):
-        for i in range(num_train + num_val):
-            name = f'A{label:03d}_{i:03d}'
-            annotations.append(
-                dict(
-                    frame_dir=name,
-                    label=label,
-                    total_frames=20,
-                    keypoint=rng.standard_normal(
-                        (1, 20, 25, 3)).astype(np.float32)))
-            split['xsub_train' if i < num_train else 'xsub_val'].append(name)
-    with open(path, 'wb') as f:
-        pickle.dump(dict(split=split, annotations=annotations), f)
-    return annotations, split
-
-
 @pytest.fixture(scope='module')
 def tiny(tmp_path_factory):
     root = tmp_path_factory.mktemp('protocols')
-    _write_pose_pickle(root / 'tiny.pkl', [TRAIN_PER_CLASS] * TINY_CLASSES,
+    write_pose_dataset(root / 'tiny.pkl', [TRAIN_PER_CLASS] * TINY_CLASSES,
                        [VAL_PER_CLASS] * TINY_CLASSES)
     return root
 
@@ -179,7 +157,7 @@ def test_every_pretraining_config_has_its_downstream_configs():
 def imbalanced(tmp_path_factory):
     root = tmp_path_factory.mktemp('subset')
     counts = [3, 10, 25, 57, 15]
-    annotations, _ = _write_pose_pickle(root / 'imbalanced.pkl', counts,
+    annotations, _ = write_pose_dataset(root / 'imbalanced.pkl', counts,
                                         [0] * len(counts))
     cfg = dict(
         type='PoseDataset',
@@ -219,7 +197,7 @@ def test_subset_rejects_bad_input(imbalanced, tmp_path):
         with pytest.raises(ValueError, match='ratio'):
             ClassBalancedSubset(cfg, ratio=ratio)
     unlabelled = tmp_path / 'unlabelled.pkl'
-    _write_pose_pickle(unlabelled, [2], [0])
+    write_pose_dataset(unlabelled, [2], [0])
     with open(unlabelled, 'rb') as f:
         data = pickle.load(f)
     del data['annotations'][1]['label']

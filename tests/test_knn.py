@@ -4,11 +4,9 @@ import argparse
 import importlib.util
 import json
 import os.path as osp
-import pickle
 import uuid
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
@@ -19,6 +17,7 @@ from aimclr_mm.datasets.knn_dataset import query_split_of
 from aimclr_mm.engine.runner import build_runner
 from aimclr_mm.evaluation import KNNMetric, knn_predict
 from aimclr_mm.evaluation.metrics import knn_metric
+from pose_data import write_pose_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 PRETRAIN_CONFIG = REPO / 'configs' / 'aimclr_stgcn_ntu60_xsub_joint.py'
@@ -137,22 +136,10 @@ def test_knn_metric_rejects_samples_it_cannot_use():
 @pytest.fixture(scope='module')
 def tiny(tmp_path_factory):
     root = tmp_path_factory.mktemp('knn')
-    rng = np.random.default_rng(0)
-    annotations, split = [], dict(xsub_train=[], xsub_val=[], other=[])
-    for label in range(NUM_CLASSES):
-        for i in range(TRAIN_PER_CLASS + VAL_PER_CLASS):
-            name = f'K{label}_{i}'
-            annotations.append(
-                dict(
-                    frame_dir=name,
-                    label=label,
-                    total_frames=20,
-                    keypoint=rng.standard_normal(
-                        (1, 20, 25, 3)).astype(np.float32)))
-            split['xsub_train' if i < TRAIN_PER_CLASS else 'xsub_val'].append(
-                name)
-    with open(root / 'tiny.pkl', 'wb') as f:
-        pickle.dump(dict(split=split, annotations=annotations), f)
+    write_pose_dataset(
+        root / 'tiny.pkl', [TRAIN_PER_CLASS] * NUM_CLASSES,
+        [VAL_PER_CLASS] * NUM_CLASSES,
+        empty_splits=['other'])
     return root
 
 

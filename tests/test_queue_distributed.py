@@ -3,7 +3,6 @@ and holds the keys of both, in rank order, whatever the batch sizes."""
 import os
 import socket
 
-import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp

@@ -6,12 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
 
 from aimclr_mm.engine.runner import cpu_dist_cfg, load_from_local
+from pose_data import write_pose_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 TOOLS = REPO / 'tools'
@@ -91,26 +91,21 @@ def _run(cmd, cwd):
 def tiny(tmp_path_factory):
     """A tiny PoseDataset pickle with random keypoints and its config."""
     root = tmp_path_factory.mktemp('tiny')
-    rng = np.random.default_rng(0)
-    annotations = [
-        dict(
-            frame_dir=f'seq{i}',
-            label=i % NUM_CLASSES,
-            total_frames=12,
-            keypoint=rng.standard_normal((1, 12, 25, 3)).astype(np.float32))
-        for i in range(NUM_TRAIN + NUM_VAL)
-    ]
-    names = [ann['frame_dir'] for ann in annotations]
-    split = dict(train=names[:NUM_TRAIN], val=names[NUM_TRAIN:])
-    with open(root / 'tiny.pkl', 'wb') as f:
-        pickle.dump(dict(split=split, annotations=annotations), f)
+    annotations, split = write_pose_dataset(
+        root / 'tiny.pkl', [NUM_TRAIN // NUM_CLASSES] * NUM_CLASSES,
+        [NUM_VAL // NUM_CLASSES] * NUM_CLASSES,
+        splits=('train', 'val'),
+        frames=12)
     config = root / 'tiny_stgcn.py'
     config.write_text(
         TINY_CONFIG.format(
             base=REPO / 'configs' / '_base_' / 'default_runtime.py',
             ann_file=root / 'tiny.pkl',
             num_classes=NUM_CLASSES))
-    return root, config, annotations
+    val_annotations = [
+        a for a in annotations if a['frame_dir'] in split['val']
+    ]
+    return root, config, val_annotations
 
 
 @pytest.fixture(scope='module')
@@ -159,7 +154,7 @@ def test_dist_resume_continues_from_the_latest_checkpoint(dist_run):
 
 
 def test_single_process_amp_train_and_test_of_dist_checkpoint(tiny, dist_run):
-    root, config, annotations = tiny
+    root, config, val_annotations = tiny
     work_dir = root / 'single'
     output = _run([
         sys.executable,
@@ -195,7 +190,7 @@ def test_single_process_amp_train_and_test_of_dist_checkpoint(tiny, dist_run):
     scores = torch.stack([p['pred_scores']['item'] for p in preds])
     labels = torch.tensor([p['gt_labels']['item'].item() for p in preds])
     assert scores.shape == (NUM_VAL, NUM_CLASSES)
-    expected = [ann['label'] for ann in annotations[NUM_TRAIN:]]
+    expected = [ann['label'] for ann in val_annotations]
     assert labels.tolist() == expected
     top1 = (scores.argmax(1) == labels).float().mean().item()
     printed = [
