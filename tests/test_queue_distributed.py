@@ -28,6 +28,7 @@ def _worker(rank: int, world_size: int, port: int, out_dir: str) -> None:
     from test_aimclr_model import SMALL_MODEL, views
 
     import aimclr_mm  # noqa: F401
+    from aimclr_mm.engine.runner import close_dist
     from mmaction.registry import MODELS
     init_default_scope('mmaction')
 
@@ -60,7 +61,8 @@ def _worker(rank: int, world_size: int, port: int, out_dir: str) -> None:
                 keys=keys))
     if rank == 0:
         torch.save(record, os.path.join(out_dir, 'record.pt'))
-    dist.destroy_process_group()
+    del ddp
+    close_dist()
 
 
 def test_queue_is_identical_on_ranks_and_holds_all_keys(tmp_path):
