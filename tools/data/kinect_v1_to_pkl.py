@@ -8,14 +8,9 @@ Example::
 import argparse
 import sys
 
-from aimclr_mm.datasets.converters import convert_kinect_v1, run_cli
+from aimclr_mm.datasets.converters import (convert_kinect_v1, int_at_least,
+                                           run_cli)
 
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'must be at least 1, got {value}')
-    return value
 
 
 def parse_args(argv=None):
@@ -43,7 +38,7 @@ def parse_args(argv=None):
         '(default: joints)')
     parser.add_argument(
         '--workers',
-        type=positive_int,
+        type=int_at_least(1),
         default=1,
         help='number of processes (default: 1)')
     return parser.parse_args(argv)

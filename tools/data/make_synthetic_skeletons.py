@@ -14,22 +14,11 @@ import time
 
 import numpy as np
 
-from aimclr_mm.datasets.converters import (check_output_path, run_cli,
-                                           write_pose_pickle)
+from aimclr_mm.datasets.converters import (check_output_path, int_at_least,
+                                           run_cli, write_pose_pickle)
 from aimclr_mm.datasets.synthetic_skeletons import (SYNTHETIC_ACTION_CLASSES,
                                                     make_synthetic_skeletons)
 
-
-def int_at_least(minimum: int):
-
-    def parse(text: str) -> int:
-        value = int(text)
-        if value < minimum:
-            raise argparse.ArgumentTypeError(
-                f'must be at least {minimum}, got {value}')
-        return value
-
-    return parse
 
 
 def parse_args(argv=None):

@@ -9,14 +9,8 @@ Example::
 import argparse
 import sys
 
-from aimclr_mm.datasets.converters import convert_ntu, run_cli
+from aimclr_mm.datasets.converters import convert_ntu, int_at_least, run_cli
 
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'must be at least 1, got {value}')
-    return value
 
 
 def parse_args(argv=None):
@@ -43,7 +37,7 @@ def parse_args(argv=None):
         'file has a setup above 17 or an action above 60')
     parser.add_argument(
         '--workers',
-        type=positive_int,
+        type=int_at_least(1),
         default=1,
         help='number of processes (default: 1)')
     return parser.parse_args(argv)

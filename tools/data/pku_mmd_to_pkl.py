@@ -10,14 +10,9 @@ Every labelled action instance becomes one sample. Example::
 import argparse
 import sys
 
-from aimclr_mm.datasets.converters import convert_pku_mmd, run_cli
+from aimclr_mm.datasets.converters import (convert_pku_mmd, int_at_least,
+                                           run_cli)
 
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'must be at least 1, got {value}')
-    return value
 
 
 def parse_args(argv=None):
@@ -46,7 +41,7 @@ def parse_args(argv=None):
         'xview_train / xview_val')
     parser.add_argument(
         '--workers',
-        type=positive_int,
+        type=int_at_least(1),
         default=1,
         help='number of processes (default: 1)')
     return parser.parse_args(argv)

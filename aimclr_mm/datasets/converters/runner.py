@@ -1,3 +1,4 @@
+import argparse
 import os.path as osp
 import sys
 from functools import partial
@@ -15,6 +16,19 @@ TaskResult = Tuple[List[Dict], ConversionReport]
 class ConversionFailed(RuntimeError):
     """The conversion as a whole cannot go on: a missing input folder, a bad
     option file or an empty result."""
+
+
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type`` for integers of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                f'must be at least {minimum}, got {value}')
+        return value
+
+    return parse
 
 
 def require_dir(path: str, what: str) -> str:
