@@ -9,13 +9,13 @@ with the encoder under ``backbone.`` (pretraining, linear or finetuning).
 """
 import argparse
 import copy
-import os
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.dist import is_main_process
 
 import aimclr_mm  # noqa: F401  registers components, safe checkpoints
-from aimclr_mm.engine.runner import build_runner, close_dist, set_work_dir
+from aimclr_mm.engine.runner import (add_runner_args, build_runner,
+                                     close_dist, set_work_dir)
 from aimclr_mm.datasets.knn_dataset import query_split_of
 
 
@@ -49,20 +49,8 @@ def parse_args():
         '--batch-size', type=int, help='sequences per GPU and step')
     parser.add_argument(
         '--work-dir', help='the directory to save logs and metrics')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, in xxx=yyy format')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_runner_args(parser)
     args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
 
 

@@ -1,11 +1,11 @@
 import argparse
-import os
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.dist import is_main_process
 
 import aimclr_mm  # noqa: F401  registers components, safe checkpoints
-from aimclr_mm.engine.runner import build_runner, close_dist, set_work_dir
+from aimclr_mm.engine.runner import (add_runner_args, build_runner,
+                                     close_dist, set_work_dir)
 
 
 def parse_args():
@@ -21,21 +21,8 @@ def parse_args():
         type=str,
         help='dump per-sample predictions (with class scores) to a pickle '
         'file for offline evaluation')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, in xxx=yyy format; a list is '
-        'written key="[a,b]" or key=a,b, without white space')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_runner_args(parser)
     args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
 
 

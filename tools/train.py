@@ -1,11 +1,10 @@
 import argparse
-import os
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 import aimclr_mm  # noqa: F401  registers components, safe checkpoints
-from aimclr_mm.engine.runner import (build_runner, close_dist,
-                                    enable_amp, set_work_dir)
+from aimclr_mm.engine.runner import (add_runner_args, build_runner,
+                                     close_dist, enable_amp, set_work_dir)
 
 
 def parse_args():
@@ -47,23 +46,10 @@ def parse_args():
         '--deterministic',
         action='store_true',
         help='use deterministic algorithms (cuDNN)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, in xxx=yyy format; a list is '
-        'written key="[a,b]" or key=a,b, without white space')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_runner_args(parser)
     args = parser.parse_args()
     if args.amp_dtype is not None and not args.amp:
         parser.error('--amp-dtype requires --amp')
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
 
 

@@ -1,16 +1,45 @@
 """Build an mmengine Runner for the machine at hand (CUDA or CPU only)."""
+import argparse
+import os
 import os.path as osp
 from typing import Optional
 
 from mmaction.registry import RUNNERS
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.device import get_device
 from mmengine.dist import is_distributed
 from mmengine.runner import Runner
 
 from .dist import cpu_dist_cfg, init_cpu_dist
 
-__all__ = ['build_runner', 'enable_amp', 'set_work_dir']
+__all__ = ['add_runner_args', 'build_runner', 'enable_amp', 'set_work_dir']
+
+
+def add_runner_args(parser: argparse.ArgumentParser) -> None:
+    """Add the options every runner tool shares: ``--cfg-options``,
+    ``--launcher`` and ``--local-rank`` (which also sets ``LOCAL_RANK``
+    when no launcher did)."""
+
+    class LocalRank(argparse.Action):
+
+        def __call__(self, parser, namespace, value, option_string=None):
+            setattr(namespace, self.dest, value)
+            os.environ.setdefault('LOCAL_RANK', str(value))
+
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, in xxx=yyy format; a list is '
+        'written key="[a,b]" or key=a,b, without white space')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument(
+        '--local_rank', '--local-rank', type=int, action=LocalRank)
+    os.environ.setdefault('LOCAL_RANK', '0')
 
 _PLAIN_WRAPPERS = ('OptimWrapper', 'AmpOptimWrapper', 'CPUAmpOptimWrapper')
 
