@@ -8,7 +8,7 @@ Example::
 import argparse
 import sys
 
-from aimclr_mm.datasets.converters import (convert_kinect_v1, int_at_least,
+from aimclr_mm.datasets.converters import (add_output_args, convert_kinect_v1,
                                            run_cli)
 
 
@@ -21,8 +21,7 @@ def parse_args(argv=None):
         'train: xsub_train, even subjects: xsub_val).')
     parser.add_argument(
         'src_dir', help='folder with the label file and the joints folder')
-    parser.add_argument(
-        'out', help='output .pkl; a report OUT.report.json goes beside it')
+    add_output_args(parser)
     parser.add_argument(
         '--classes',
         help='comma-separated action names in label order (default: order '
@@ -36,11 +35,6 @@ def parse_args(argv=None):
         default='joints',
         help='folder of joints_sSS_eEE.txt files inside SRC_DIR '
         '(default: joints)')
-    parser.add_argument(
-        '--workers',
-        type=int_at_least(1),
-        default=1,
-        help='number of processes (default: 1)')
     return parser.parse_args(argv)
 
 

@@ -9,7 +9,8 @@ Example::
 import argparse
 import sys
 
-from aimclr_mm.datasets.converters import convert_ntu, int_at_least, run_cli
+from aimclr_mm.datasets.converters import (add_output_args, convert_ntu,
+                                           run_cli)
 
 
 
@@ -20,8 +21,7 @@ def parse_args(argv=None):
         'xview_* for NTU-60, xsub_* and xset_* for NTU-120).')
     parser.add_argument(
         'raw_dir', help='folder of .skeleton files, searched recursively')
-    parser.add_argument(
-        'out', help='output .pkl; a report OUT.report.json goes beside it')
+    add_output_args(parser)
     parser.add_argument(
         '--missing',
         metavar='LIST',
@@ -35,11 +35,6 @@ def parse_args(argv=None):
         default='auto',
         help='benchmark whose splits to write; auto picks ntu120 when any '
         'file has a setup above 17 or an action above 60')
-    parser.add_argument(
-        '--workers',
-        type=int_at_least(1),
-        default=1,
-        help='number of processes (default: 1)')
     return parser.parse_args(argv)
 
 

@@ -10,7 +10,7 @@ Every labelled action instance becomes one sample. Example::
 import argparse
 import sys
 
-from aimclr_mm.datasets.converters import (convert_pku_mmd, int_at_least,
+from aimclr_mm.datasets.converters import (add_output_args, convert_pku_mmd,
                                            run_cli)
 
 
@@ -24,8 +24,7 @@ def parse_args(argv=None):
         'skeleton_dir', help='folder of per-video skeleton files VIDEO.txt')
     parser.add_argument(
         'label_dir', help='folder of per-video label files VIDEO.txt')
-    parser.add_argument(
-        'out', help='output .pkl; a report OUT.report.json goes beside it')
+    add_output_args(parser)
     parser.add_argument(
         '--part', type=int, choices=[1, 2], required=True, help='PKU-MMD part')
     parser.add_argument(
@@ -39,11 +38,6 @@ def parse_args(argv=None):
         metavar='FILE',
         help='official cross-view split file (e.g. cross-view.txt); gives '
         'xview_train / xview_val')
-    parser.add_argument(
-        '--workers',
-        type=int_at_least(1),
-        default=1,
-        help='number of processes (default: 1)')
     return parser.parse_args(argv)
 
 

@@ -15,7 +15,8 @@ from .pku_mmd import (convert_pku_mmd, read_pku_labels, read_pku_skeleton,
 from .pose_pickle import (OutputError, atomic_write, check_output_path,
                           make_annotation, report_path, write_pose_pickle)
 from .report import ConversionReport, InputError
-from .runner import ConversionFailed, int_at_least, run_cli, run_tasks
+from .runner import (ConversionFailed, add_output_args, int_at_least,
+                     run_cli, run_tasks)
 
 __all__ = [
     'body_energy', 'merge_into_persons', 'nonempty_bodies', 'KINECT_V1_TO_NTU',
@@ -27,5 +28,5 @@ __all__ = [
     'read_pku_labels', 'read_pku_skeleton', 'read_split_list', 'OutputError',
     'atomic_write', 'check_output_path', 'make_annotation', 'report_path',
     'write_pose_pickle', 'ConversionReport', 'InputError', 'ConversionFailed',
-    'int_at_least', 'run_cli', 'run_tasks'
+    'add_output_args', 'int_at_least', 'run_cli', 'run_tasks'
 ]

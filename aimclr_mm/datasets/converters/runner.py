@@ -31,6 +31,18 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
     return parse
 
 
+def add_output_args(parser: argparse.ArgumentParser) -> None:
+    """The arguments every converter shares: the output pickle (a
+    positional, after the inputs) and ``--workers``."""
+    parser.add_argument(
+        'out', help='output .pkl; a report OUT.report.json goes beside it')
+    parser.add_argument(
+        '--workers',
+        type=int_at_least(1),
+        default=1,
+        help='number of processes (default: 1)')
+
+
 def require_dir(path: str, what: str) -> str:
     if not osp.isdir(path):
         raise ConversionFailed(f'{what} {path!r} is not a folder')
