@@ -33,3 +33,8 @@ def fixtures_dir() -> Path:
 @pytest.fixture(scope='session')
 def utkinect_dir() -> Path:
     return _require(DATA_DIR / 'utkinect')
+
+
+@pytest.fixture(scope='session')
+def msr_action3d_dir() -> Path:
+    return _require(DATA_DIR / 'msr_action3d')

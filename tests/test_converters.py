@@ -181,6 +181,7 @@ def kinect_source(tmp_path, frames=6):
     ('pku_mmd_to_pkl',
      ['{absent}', '{tmp}', '{out}', '--part', '1', '--xsub-list', '{tmp}']),
     ('kinect_v1_to_pkl', ['{absent}', '{out}']),
+    ('msr_action3d_to_pkl', ['{absent}', '{out}']),
 ])
 def test_cli_missing_input_folder(tmp_path, capsys, tool, args):
     absent = tmp_path / 'absent'

@@ -17,7 +17,7 @@ from .parsing import parse_label_int, parse_rows_lenient, read_text_lines
 from .pose_pickle import check_output_path, make_annotation
 from .report import ConversionReport, InputError
 from .runner import (ConversionFailed, TaskResult, finish, require_dir,
-                     run_tasks)
+                     run_tasks, xsub_split_by_parity)
 
 KINECT_V1_JOINTS = 20
 # For each NTU joint (0-based), the Kinect v1 joint it is taken from. NTU
@@ -329,11 +329,10 @@ def convert_kinect_v1(src_dir: str,
         raise ConversionFailed(f'no joints_*.txt file in {joints_root!r}')
 
     annotations = run_tasks(convert_kinect_v1_block, tasks, report, workers)
-    split = {'xsub_train': [], 'xsub_val': []}
-    for a in annotations:
-        subject = int(BLOCK_NAME.match(a['frame_dir']).group(1))
-        split['xsub_train' if subject % 2 else 'xsub_val'].append(
-            a['frame_dir'])
+    split = xsub_split_by_parity({
+        a['frame_dir']: int(BLOCK_NAME.match(a['frame_dir']).group(1))
+        for a in annotations
+    })
     return finish(
         out_path,
         annotations,

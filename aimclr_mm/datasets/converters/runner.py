@@ -92,6 +92,15 @@ def run_tasks(func: Callable[[Any], TaskResult],
     return annotations
 
 
+def xsub_split_by_parity(subjects: Dict[str, int]) -> Dict[str, List[str]]:
+    """Cross-subject split of samples ``{name: subject}``, in their order:
+    odd subjects ``xsub_train``, even subjects ``xsub_val``."""
+    split = {'xsub_train': [], 'xsub_val': []}
+    for name, subject in subjects.items():
+        split['xsub_train' if subject % 2 else 'xsub_val'].append(name)
+    return split
+
+
 def finish(out_path: str, annotations: List[Dict], split: Dict[str, List[str]],
            report: ConversionReport, converter: str, **extra) -> Dict:
     """Print the summary, write the report and then the pickle.
