@@ -125,18 +125,21 @@ def test_data_preprocessor_applies_stream_per_view():
     assert torch.count_nonzero(out[..., -1, :, :]) == 0
 
 
+STATS = {'query_std', 'key_cos', 'logit_pos', 'logit_neg'}
+
+
 def test_loss_terms_follow_stage_and_ablation_switches():
     model = MODELS.build(SMALL_MODEL)
     losses = model.loss(views())
-    assert set(losses) == {'loss_infonce', 'loss_d3m'}
+    assert set(losses) == {'loss_infonce', 'loss_d3m'} | STATS
     model.mining = True
     losses = model.loss(views())
-    assert set(losses) == {'loss_nnm', 'loss_d3m'}
+    assert set(losses) == {'loss_nnm', 'loss_d3m'} | STATS
     assert all(torch.isfinite(v) for v in losses.values())
 
     # SkeletonCLR: two views, InfoNCE only
     model = MODELS.build(dict(SMALL_MODEL, eadm=None, loss_d3m=None))
-    assert set(model.loss(views(num_views=2))) == {'loss_infonce'}
+    assert set(model.loss(views(num_views=2))) == {'loss_infonce'} | STATS
     with pytest.raises(ValueError, match='at least 3 views'):
         MODELS.build(SMALL_MODEL).loss(views(num_views=2))
 

@@ -12,7 +12,7 @@ import aimclr_mm  # noqa: F401
 from aimclr_mm.models import convert_official_state_dict
 
 CONFIG = (Path(__file__).parents[1] /
-          'configs/aimclr_stgcn_ntu60_xsub_joint.py')
+          'configs/ablation/aimclr_paper_recipe_stgcn_ntu60_xsub_joint.py')
 
 
 @pytest.fixture(scope='module')

@@ -16,7 +16,9 @@ EXPECTED = dict(
         'MomentumEncoder'
     ],
     DATASETS=['ClassBalancedSubset', 'KNNDataset'],
-    HOOKS=['TwoStageLossHook', 'PretrainedEncoderCheckHook'],
+    HOOKS=[
+        'TwoStageLossHook', 'PretrainedEncoderCheckHook', 'CollapseMonitorHook'
+    ],
     OPTIM_WRAPPERS=['CPUAmpOptimWrapper'],
     METRICS=['KNNMetric'],
     LOOPS=['KNNValLoop'],

@@ -25,5 +25,11 @@ val_dataloader = dict(
         bank_split=None,
         pipeline=knn_pipeline))
 val_evaluator = dict(type='KNNMetric', ks=(1, 10, 20, 200))
+
+# Embedding statistics (query_std, key_cos, logit_pos, logit_neg) are logged
+# every iteration; the monitor warns once when the embeddings have collapsed
+# (docs/collapse.md). `--cfg-options default_hooks.collapse_monitor.stop=True`
+# stops such a run instead. A default hook, so the ablations keep it.
+default_hooks = dict(collapse_monitor=dict(type='CollapseMonitorHook'))
 val_cfg = dict(type='KNNValLoop')
 train_cfg = dict(val_interval=10)

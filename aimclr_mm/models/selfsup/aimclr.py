@@ -153,8 +153,33 @@ class AimCLR(BaseModel):
             losses['loss_nnm'] = self.loss_nnm(logits, ranking, self.topk)
         else:
             losses['loss_infonce'] = self.loss_infonce(logits)
+        losses.update(self._embedding_stats(query, key, logits))
         self.queue.enqueue(key)
         return losses
+
+    @staticmethod
+    @torch.no_grad()
+    def _embedding_stats(query: torch.Tensor, key: torch.Tensor,
+                         logits: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Scalars that expose a collapse, logged every iteration.
+
+        - ``query_std``: std across the batch of the normal-query embeddings
+          (N, D), averaged over dimensions; 0 when all queries are one vector.
+        - ``key_cos``: mean cosine between distinct keys of the batch; 1 when
+          all keys are one vector.
+        - ``logit_pos`` / ``logit_neg``: mean positive logit and mean
+          negative (bank) logit of the normal query; equal when the loss sits
+          at ln(1 + K).
+        """
+        n = key.shape[0]
+        with torch.autocast(key.device.type, enabled=False):
+            cos = key @ key.t()
+        off_diagonal = (cos.sum() - cos.diagonal().sum()) / max(n * (n - 1), 1)
+        return dict(
+            query_std=query.std(dim=0, unbiased=False).mean(),
+            key_cos=off_diagonal,
+            logit_pos=logits[:, 0].mean(),
+            logit_neg=logits[:, 1:].mean())
 
     def predict(self, inputs: torch.Tensor,
                 data_samples: SampleList) -> SampleList:

@@ -22,16 +22,26 @@ official_init = [
         bias=0)
 ]
 
-# ST-GCN encoder of the paper: 821,380 parameters.
+# ST-GCN encoder of the paper: 821,380 parameters. The default recipe keeps
+# mmaction2's initialisation and no dropout; the paper's are `official_init`
+# and tcn_dropout=0.5 (configs/ablation/aimclr_paper_recipe_*.py).
 encoder = dict(
     type='AimCLRSTGCN',
     graph_cfg=dict(layout=ntu_official_layout, mode='stgcn_spatial'),
     in_channels=3,
     stage_channels=(16, 16, 16, 16, 32, 32, 32, 64, 64, 256),
     down_stages=(5, 8),
-    tcn_dropout=0.5,
-    init_cfg=official_init)
+    tcn_dropout=0.0)
 
+# The default pretraining recipe. The paper's recipe collapses on small data
+# sets: every embedding becomes one vector within a few iterations
+# (docs/collapse.md). Against that, and otherwise as the paper:
+# - BatchNorm in the projector, a non-affine one on its output, so that no
+#   batch can map to a single vector;
+# - mmaction2's initialisation instead of N(0, 0.02) everywhere;
+# - a key encoder that starts as a copy of the query encoder (MoCo) and
+#   follows it with m = 0.99;
+# - temperature 0.2 and no dropout in the encoder.
 model = dict(
     type='AimCLR',
     data_preprocessor=dict(
@@ -42,17 +52,15 @@ model = dict(
         in_channels=256,
         hid_channels=256,
         out_channels=128,
-        init_cfg=official_init),
+        hid_norm_cfg=dict(type='BN1d'),
+        out_norm_cfg=dict(type='BN1d', affine=False)),
     eadm=dict(type='EADM', keep_prob=0.7, e_lambda=1e-4),
     loss_infonce=dict(type='InfoNCELoss', loss_weight=1.0),
     loss_d3m=dict(type='D3MLoss', loss_weight=1.0),
     loss_nnm=dict(type='NNMLoss', loss_weight=1.0),
     queue_size=32768,
     feature_dim=128,
-    momentum=0.999,
-    temperature=0.07,
+    momentum=0.99,
+    temperature=0.2,
     topk=1,
-    # The official code re-initialises the model after copying the query
-    # encoder into the key encoder, so the two start different; 'copy' starts
-    # them equal, as MoCo does.
-    key_encoder_init='independent')
+    key_encoder_init='copy')
