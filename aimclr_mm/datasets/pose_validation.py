@@ -230,8 +230,11 @@ def validate_samples(samples: List,
         reasons = check_sample(anno, num_joints, num_coords, num_classes)
         if reasons:
             problems.append((sample_name(anno, i), '; '.join(reasons)))
-        else:
-            valid.append(anno)
+            continue
+        if isinstance(anno.get('label'), np.integer):
+            # mmaction2's PackActionInputs takes Python ints only.
+            anno['label'] = int(anno['label'])
+        valid.append(anno)
     if problems and on_invalid == 'error':
         raise InvalidDataError(
             f'{owner}: {where}: {len(problems)} invalid of {total} '
