@@ -3,8 +3,7 @@ from typing import Callable, Dict, List, Optional, Union
 from mmaction.datasets import BaseActionDataset
 from mmaction.registry import DATASETS
 
-from .pose_validation import (check_on_invalid, load_pose_file, select_split,
-                              validate_samples)
+from .pose_validation import check_on_invalid, checked_split, load_pose_file
 
 
 def query_split_of(bank_split: str) -> str:
@@ -73,17 +72,7 @@ class KNNDataset(BaseActionDataset):
         data_list = []
         for split, is_bank in ((self.bank_split, True),
                                (self.query_split, False)):
-            samples, problems = select_split(data, self.ann_file, split)
-            samples = validate_samples(
-                samples,
-                self.ann_file,
-                split,
-                on_invalid=self.on_invalid,
-                num_joints=self.num_joints,
-                num_coords=self.num_coords,
-                num_classes=self.num_classes,
-                problems=problems,
-                owner=type(self).__name__)
+            samples = checked_split(data, split, self)
             data_list.extend(dict(anno, knn_bank=is_bank) for anno in samples)
         return data_list
 

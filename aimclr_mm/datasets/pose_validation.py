@@ -19,7 +19,8 @@ from ..utils import load_pickle
 
 __all__ = [
     'InvalidDataError', 'ON_INVALID', 'check_on_invalid', 'check_sample',
-    'load_pose_file', 'pose_dataset_of', 'select_split', 'validate_samples'
+    'load_pose_file', 'pose_dataset_of', 'select_split', 'validate_samples',
+    'checked_split'
 ]
 
 ON_INVALID = ('error', 'skip')
@@ -249,3 +250,20 @@ def validate_samples(samples: List,
     if not valid:
         raise InvalidDataError(f'{owner}: {where} has no valid samples')
     return valid
+
+
+def checked_split(data: Dict, split: Optional[str], dataset) -> List[Dict]:
+    """The valid samples of ``split`` of the loaded ``data``, checked with
+    the settings of ``dataset`` (its ``ann_file``, ``num_joints``,
+    ``num_coords``, ``num_classes`` and ``on_invalid``)."""
+    samples, problems = select_split(data, dataset.ann_file, split)
+    return validate_samples(
+        samples,
+        dataset.ann_file,
+        split,
+        on_invalid=dataset.on_invalid,
+        num_joints=dataset.num_joints,
+        num_coords=dataset.num_coords,
+        num_classes=dataset.num_classes,
+        problems=problems,
+        owner=type(dataset).__name__)

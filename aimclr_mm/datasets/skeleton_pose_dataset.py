@@ -4,8 +4,7 @@ from typing import Callable, Dict, List, Optional, Union
 from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
 
-from .pose_validation import (check_on_invalid, load_pose_file, select_split,
-                              validate_samples)
+from .pose_validation import check_on_invalid, checked_split, load_pose_file
 
 
 @DATASETS.register_module()
@@ -49,18 +48,8 @@ class SkeletonPoseDataset(PoseDataset):
         super().__init__(ann_file, pipeline, split=split, **kwargs)
 
     def load_data_list(self) -> List[Dict]:
-        data = load_pose_file(self.ann_file)
-        samples, problems = select_split(data, self.ann_file, self.split)
-        data_list = validate_samples(
-            samples,
-            self.ann_file,
-            self.split,
-            on_invalid=self.on_invalid,
-            num_joints=self.num_joints,
-            num_coords=self.num_coords,
-            num_classes=self.num_classes,
-            problems=problems,
-            owner=type(self).__name__)
+        data_list = checked_split(
+            load_pose_file(self.ann_file), self.split, self)
         if 'video' in self.data_prefix:
             # As PoseDataset does, without changing the loaded annotations.
             data_list = [dict(anno) for anno in data_list]
