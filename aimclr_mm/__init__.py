@@ -5,7 +5,7 @@ so any mmaction2 config can use them through::
 
     custom_imports = dict(imports=['aimclr_mm'], allow_failed_imports=False)
 """
-from . import datasets, engine, evaluation, models  # noqa: F401
+from . import datasets, engine, evaluation, models, utils  # noqa: F401
 from .version import __version__
 
 __all__ = ['__version__']

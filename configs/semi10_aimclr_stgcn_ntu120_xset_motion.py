@@ -1,11 +1,19 @@
 _base_ = './_base_/semi.py'
 
 ann_file = 'data/skeleton/ntu120_3d.pkl'
+num_classes = 120
 model = dict(
-    data_preprocessor=dict(stream='motion'), cls_head=dict(num_classes=120))
+    data_preprocessor=dict(stream='motion'),
+    cls_head=dict(num_classes=num_classes))
 train_dataloader = dict(
     dataset=dict(
-        ratio=0.1, dataset=dict(ann_file=ann_file, split='xset_train')))
-val_dataloader = dict(dataset=dict(ann_file=ann_file, split='xset_val'))
+        ratio=0.1,
+        dataset=dict(
+            ann_file=ann_file,
+            split='xset_train',
+            num_classes=num_classes)))
+val_dataloader = dict(
+    dataset=dict(
+        ann_file=ann_file, split='xset_val', num_classes=num_classes))
 test_dataloader = val_dataloader
 load_from = 'work_dirs/aimclr_stgcn_ntu120_xset_motion/epoch_300.pth'

@@ -1,11 +1,19 @@
 _base_ = './_base_/semi.py'
 
 ann_file = 'data/skeleton/ntu60_3d.pkl'
+num_classes = 60
 model = dict(
-    data_preprocessor=dict(stream='joint'), cls_head=dict(num_classes=60))
+    data_preprocessor=dict(stream='joint'),
+    cls_head=dict(num_classes=num_classes))
 train_dataloader = dict(
     dataset=dict(
-        ratio=0.1, dataset=dict(ann_file=ann_file, split='xsub_train')))
-val_dataloader = dict(dataset=dict(ann_file=ann_file, split='xsub_val'))
+        ratio=0.1,
+        dataset=dict(
+            ann_file=ann_file,
+            split='xsub_train',
+            num_classes=num_classes)))
+val_dataloader = dict(
+    dataset=dict(
+        ann_file=ann_file, split='xsub_val', num_classes=num_classes))
 test_dataloader = val_dataloader
 load_from = 'work_dirs/aimclr_stgcn_ntu60_xsub_joint/epoch_300.pth'

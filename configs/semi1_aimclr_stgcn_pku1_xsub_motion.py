@@ -1,11 +1,19 @@
 _base_ = './_base_/semi.py'
 
 ann_file = 'data/skeleton/pku1_3d.pkl'
+num_classes = 51
 model = dict(
-    data_preprocessor=dict(stream='motion'), cls_head=dict(num_classes=51))
+    data_preprocessor=dict(stream='motion'),
+    cls_head=dict(num_classes=num_classes))
 train_dataloader = dict(
     dataset=dict(
-        ratio=0.01, dataset=dict(ann_file=ann_file, split='xsub_train')))
-val_dataloader = dict(dataset=dict(ann_file=ann_file, split='xsub_val'))
+        ratio=0.01,
+        dataset=dict(
+            ann_file=ann_file,
+            split='xsub_train',
+            num_classes=num_classes)))
+val_dataloader = dict(
+    dataset=dict(
+        ann_file=ann_file, split='xsub_val', num_classes=num_classes))
 test_dataloader = val_dataloader
 load_from = 'work_dirs/aimclr_stgcn_pku1_xsub_motion/epoch_300.pth'

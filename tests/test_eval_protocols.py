@@ -160,7 +160,7 @@ def imbalanced(tmp_path_factory):
     annotations, _ = write_pose_dataset(root / 'imbalanced.pkl', counts,
                                         [0] * len(counts))
     cfg = dict(
-        type='PoseDataset',
+        type='SkeletonPoseDataset',
         ann_file=str(root / 'imbalanced.pkl'),
         split='xsub_train',
         pipeline=[])

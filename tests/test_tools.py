@@ -41,14 +41,14 @@ train_dataloader = dict(
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        type='PoseDataset', ann_file=ann_file, pipeline=pipeline,
+        type='SkeletonPoseDataset', ann_file=ann_file, pipeline=pipeline,
         split='train'))
 val_dataloader = dict(
     batch_size=2,
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type='PoseDataset', ann_file=ann_file, pipeline=pipeline,
+        type='SkeletonPoseDataset', ann_file=ann_file, pipeline=pipeline,
         split='val', test_mode=True))
 test_dataloader = val_dataloader
 val_evaluator = [dict(type='AccMetric')]

@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import os.path as osp
-import pickle
 import re
 import subprocess
 import sys
@@ -145,12 +144,13 @@ def main():
         str(samples), '--seed',
         str(args.seed)
     ])
-    with open(ann_file, 'rb') as f:
-        data = pickle.load(f)
+    from aimclr_mm.datasets.pose_validation import load_pose_file
+    data = load_pose_file(ann_file)
     num_classes = len({a['label'] for a in data['annotations']})
     split_sizes = {k: len(v) for k, v in data['split'].items()}
     data_options = [
         f'train_dataloader.dataset.ann_file={ann_file}',
+        f'train_dataloader.dataset.num_classes={num_classes}',
         'train_dataloader.num_workers=1', 'val_dataloader.num_workers=1',
         f'randomness.seed={args.seed}'
     ]
@@ -184,6 +184,8 @@ def main():
             f'model.cls_head.num_classes={num_classes}',
             f'train_dataloader.dataset.ann_file={ann_file}',
             f'val_dataloader.dataset.ann_file={ann_file}',
+            f'train_dataloader.dataset.num_classes={num_classes}',
+            f'val_dataloader.dataset.num_classes={num_classes}',
             'train_dataloader.batch_size=32', 'val_dataloader.batch_size=64',
             'train_dataloader.num_workers=1', 'val_dataloader.num_workers=1',
             f'train_cfg.max_epochs={linear_epochs}',

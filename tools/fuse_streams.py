@@ -10,15 +10,19 @@ configs, as the paper's 3-stream fusion adds them)::
 import argparse
 from typing import List, Optional, Sequence, Tuple
 
-import mmengine
 import numpy as np
 from mmaction.evaluation import top_k_accuracy
+
+from aimclr_mm.utils import load_pickle
 
 
 def load_scores(path: str) -> Tuple[np.ndarray, np.ndarray, List]:
     """Class scores (N, num_classes), labels (N,) and sample names (N,) of
-    a dump file; a name is None where the dump does not record it."""
-    results = mmengine.load(path)
+    a dump file; a name is None where the dump does not record it.
+
+    The file is unpickled by :func:`aimclr_mm.utils.load_pickle`, which
+    refuses anything but data and tensors."""
+    results = load_pickle(path, allow_tensors=True)
     if not isinstance(results, list) or not results:
         raise ValueError(f'{path} is not a non-empty list of predictions '
                          '(a tools/test.py --dump file)')

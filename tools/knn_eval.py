@@ -17,6 +17,7 @@ import aimclr_mm  # noqa: F401  registers components, safe checkpoints
 from aimclr_mm.engine.runner import (add_runner_args, build_runner,
                                      close_dist, set_work_dir)
 from aimclr_mm.datasets.knn_dataset import query_split_of
+from aimclr_mm.evaluation.knn_val_loop import VALIDATION_KEYS
 
 
 def parse_args():
@@ -80,6 +81,9 @@ def knn_test_cfg(cfg: Config, args) -> Config:
             train = train['dataset']
         dataset['ann_file'] = dataset.get('ann_file') or train.get('ann_file')
         dataset['bank_split'] = dataset.get('bank_split') or train.get('split')
+        for key in VALIDATION_KEYS:
+            if key not in dataset and train.get(key) is not None:
+                dataset[key] = train[key]
     if args.batch_size is not None:
         loader['batch_size'] = args.batch_size
     for key, value in (('ks', args.ks), ('weighting', args.weighting),

@@ -1,8 +1,9 @@
 from typing import Callable, Dict, List, Optional, Union
 
-import mmengine
 from mmaction.datasets import BaseActionDataset
 from mmaction.registry import DATASETS
+
+from .pose_validation import check_on_invalid, checked_split, load_pose_file
 
 
 def query_split_of(bank_split: str) -> str:
@@ -24,7 +25,9 @@ class KNNDataset(BaseActionDataset):
 
     Every packed sample carries ``knn_bank`` (True for the bank) in its
     data sample's metainfo, which :class:`KNNMetric` reads. The annotation
-    file is loaded once for both splits.
+    file is loaded once for both splits, safely and with both splits
+    checked as :class:`SkeletonPoseDataset` checks its split, so that a bad
+    sample fails when the dataset is built, not at the first validation.
 
     Args:
         ann_file (str): PoseDataset pickle with a ``split`` dict.
@@ -35,6 +38,8 @@ class KNNDataset(BaseActionDataset):
             ``_val``.
         pipeline (list[dict | callable]): Transforms producing one clip
             per sample, without augmentation.
+        num_joints, num_coords, num_classes, on_invalid: As in
+            :class:`SkeletonPoseDataset`.
         **kwargs: Other arguments of ``BaseActionDataset``.
     """
 
@@ -43,6 +48,9 @@ class KNNDataset(BaseActionDataset):
                  pipeline: List[Union[Dict, Callable]],
                  bank_split: Optional[str] = None,
                  query_split: Optional[str] = None,
+                 num_joints: Optional[int] = 25,
+                 num_coords: Optional[int] = 3,
+                 on_invalid: str = 'error',
                  **kwargs) -> None:
         if ann_file is None or bank_split is None:
             raise ValueError(
@@ -52,33 +60,20 @@ class KNNDataset(BaseActionDataset):
                 f'bank_split={bank_split!r}')
         self.bank_split = bank_split
         self.query_split = query_split or query_split_of(bank_split)
+        self.num_joints = num_joints
+        self.num_coords = num_coords
+        self.on_invalid = check_on_invalid(on_invalid)
         kwargs.setdefault('test_mode', True)
         super().__init__(
             ann_file, pipeline=pipeline, modality='Pose', **kwargs)
 
     def load_data_list(self) -> List[Dict]:
-        data = mmengine.load(self.ann_file)
-        splits, annos = data.get('split'), data.get('annotations')
-        if not isinstance(splits, dict) or not annos:
-            raise ValueError(f'KNNDataset: {self.ann_file} is not a '
-                             'PoseDataset file with "split" and '
-                             '"annotations"')
-        identifier = 'filename' if 'filename' in annos[0] else 'frame_dir'
+        data = load_pose_file(self.ann_file)
         data_list = []
         for split, is_bank in ((self.bank_split, True),
                                (self.query_split, False)):
-            if split not in splits:
-                raise KeyError(f'KNNDataset: {self.ann_file} has no split '
-                               f'{split!r}; it has {sorted(splits)}')
-            names = set(splits[split])
-            samples = [
-                dict(anno, knn_bank=is_bank) for anno in annos
-                if anno[identifier] in names
-            ]
-            if not samples:
-                raise ValueError(f'KNNDataset: split {split!r} of '
-                                 f'{self.ann_file} has no samples')
-            data_list.extend(samples)
+            samples = checked_split(data, split, self)
+            data_list.extend(dict(anno, knn_bank=is_bank) for anno in samples)
         return data_list
 
     def prepare_data(self, idx: int) -> Dict:

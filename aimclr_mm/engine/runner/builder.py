@@ -10,6 +10,7 @@ from mmengine.device import get_device
 from mmengine.dist import is_distributed
 from mmengine.runner import Runner
 
+from ..hooks import add_batch_size_check
 from .dist import cpu_dist_cfg, init_cpu_dist
 
 __all__ = ['add_runner_args', 'build_runner', 'enable_amp', 'set_work_dir']
@@ -89,7 +90,8 @@ def build_runner(cfg: Config) -> Runner:
 
     With ``cfg.launcher`` other than ``'none'`` and no accelerator, the
     config is adapted to gloo and a CPU DDP wrapper, and the process group is
-    started here, because mmengine's ``init_dist`` needs CUDA.
+    started here, because mmengine's ``init_dist`` needs CUDA. Every runner
+    gets a :class:`~aimclr_mm.engine.hooks.BatchSizeCheckHook`.
     """
     launcher = cfg.get('launcher', 'none')
     if launcher != 'none' and get_device() == 'cpu':
@@ -99,5 +101,8 @@ def build_runner(cfg: Config) -> Runner:
             dist_cfg.pop('init_backend', None)
             init_cpu_dist(launcher, **dist_cfg)
     if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+        runner = RUNNERS.build(cfg)
+    else:
+        runner = Runner.from_cfg(cfg)
+    add_batch_size_check(runner)
+    return runner

@@ -32,8 +32,12 @@ train_dataloader = dict(
     persistent_workers=True,
     drop_last=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
+    # mmaction2's PoseDataset that unpickles only data and checks every
+    # sample (NTU layout: 25 joints, 3 coordinates; labels < num_classes)
+    # when it is built; on_invalid='skip' leaves bad samples out.
     dataset=dict(
-        type='PoseDataset',
+        type='SkeletonPoseDataset',
         ann_file='data/skeleton/ntu60_3d.pkl',
         split='xsub_train',
+        num_classes=60,
         pipeline=train_pipeline))

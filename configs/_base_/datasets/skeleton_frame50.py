@@ -1,8 +1,12 @@
 # Downstream data: one frame50 clip per sequence. ``frame_dir`` travels with
 # each prediction, so dumped scores of different streams can be matched
 # sample by sample.
-dataset_type = 'PoseDataset'
+# mmaction2's PoseDataset that unpickles only data and checks every sample
+# (NTU layout: 25 joints, 3 coordinates; labels < num_classes) when it is
+# built; on_invalid='skip' leaves bad samples out.
+dataset_type = 'SkeletonPoseDataset'
 ann_file = 'data/skeleton/ntu60_3d.pkl'
+num_classes = 60
 test_pipeline = [
     dict(type='PreNormalizeFrame50', clip_len=50, num_person=2),
     dict(type='FormatGCNInput', num_person=2),
@@ -28,6 +32,7 @@ train_dataloader = dict(
         type=dataset_type,
         ann_file=ann_file,
         split='xsub_train',
+        num_classes=num_classes,
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=16,
@@ -38,6 +43,7 @@ val_dataloader = dict(
         type=dataset_type,
         ann_file=ann_file,
         split='xsub_val',
+        num_classes=num_classes,
         pipeline=test_pipeline,
         test_mode=True))
 test_dataloader = val_dataloader

@@ -1,0 +1,310 @@
+"""Annotation and dump pickles are unpickled as data only, at every entry
+point, and mmaction2's own files still load."""
+import argparse
+import importlib.util
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from aimclr_mm.datasets import ClassBalancedSubset, KNNDataset
+from aimclr_mm.datasets.pose_validation import load_pose_file
+from aimclr_mm.engine.runner import build_runner
+from aimclr_mm.utils import CorruptPickleError, UnsafePickleError, load_pickle
+from mmaction.registry import DATASETS
+from pose_data import write_pose_dataset
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIGS = REPO / 'configs'
+PIPELINE = [
+    dict(type='PreNormalizeFrame50', clip_len=50, num_person=2),
+    dict(type='FormatGCNInput', num_person=2),
+    dict(type='PackActionInputs'),
+]
+
+
+class Payload:
+    """Creates ``marker`` when unpickled, as a tampered file would run any
+    code."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return open, (self.marker, 'w')
+
+
+def _load_tool(name):
+    spec = importlib.util.spec_from_file_location(
+        f'_tool_{name}', REPO / 'tools' / f'{name}.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def tampered(tmp_path):
+    """A valid-looking annotation file with a payload in one annotation;
+    returns the file and the marker the payload would create."""
+    annotations, split = write_pose_dataset(tmp_path / 'clean.pkl', [4, 4],
+                                            [2, 2])
+    marker = tmp_path / 'payload_ran'
+    annotations[0]['img_shape'] = Payload(marker)
+    path = tmp_path / 'tampered.pkl'
+    with open(path, 'wb') as f:
+        pickle.dump(dict(split=split, annotations=annotations), f)
+    return str(path), marker
+
+
+def test_the_payload_runs_with_plain_pickle(tampered):
+    path, marker = tampered
+    with open(path, 'rb') as f:
+        pickle.load(f)
+    assert marker.exists()
+
+
+def _refused(marker, call):
+    with pytest.raises(UnsafePickleError) as info:
+        call()
+    message = str(info.value)
+    assert 'the global io.open' in message
+    assert not marker.exists()
+    return message
+
+
+def test_datasets_refuse_the_payload(tampered):
+    path, marker = tampered
+    init_default_scope('mmaction')
+    message = _refused(
+        marker, lambda: DATASETS.build(
+            dict(
+                type='SkeletonPoseDataset',
+                ann_file=path,
+                split='xsub_train',
+                pipeline=PIPELINE)))
+    assert path in message
+    _refused(marker, lambda: KNNDataset(path, PIPELINE, 'xsub_train'))
+    _refused(
+        marker, lambda: ClassBalancedSubset(
+            dict(
+                type='SkeletonPoseDataset',
+                ann_file=path,
+                split='xsub_train',
+                pipeline=PIPELINE),
+            ratio=0.5))
+
+
+def test_train_refuses_the_payload(tampered, tmp_path, monkeypatch):
+    """tools/train.py on a pretraining config: training set and KNN bank."""
+    path, marker = tampered
+    train = _load_tool('train')
+    monkeypatch.setattr('sys.argv', [
+        'train.py',
+        str(CONFIGS / 'aimclr_stgcn_ntu60_xsub_joint.py'), '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options',
+        f'train_dataloader.dataset.ann_file={path}',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False', 'model.queue_size=16'
+    ])
+    _refused(marker, train.main)
+    # The KNN bank reads the same file when the training set is fine.
+    cfg = train.merge_args(
+        Config.fromfile(CONFIGS / 'aimclr_stgcn_ntu60_xsub_joint.py'),
+        train.parse_args())
+    clean = str(Path(path).with_name('clean.pkl'))
+    cfg.train_dataloader.dataset.ann_file = clean
+    cfg.val_dataloader.dataset.ann_file = path
+    cfg.val_dataloader.dataset.bank_split = 'xsub_train'
+    runner = build_runner(cfg)
+    _refused(marker, runner.train)
+
+
+def test_knn_eval_refuses_the_payload(tampered, tmp_path):
+    path, marker = tampered
+    knn_eval = _load_tool('knn_eval')
+    args = argparse.Namespace(
+        config=str(CONFIGS / 'aimclr_stgcn_ntu60_xsub_joint.py'),
+        checkpoint=str(tmp_path / 'never_loaded.pth'),
+        ks=None,
+        weighting=None,
+        temperature=None,
+        ann_file=path,
+        bank_split=None,
+        query_split=None,
+        batch_size=None,
+        work_dir=str(tmp_path / 'knn'),
+        cfg_options={'model.queue_size': 16},
+        launcher='none')
+    cfg = knn_eval.knn_test_cfg(Config.fromfile(args.config), args)
+    runner = build_runner(cfg)
+    _refused(marker, runner.test)
+
+
+def test_test_refuses_the_payload(tampered, tmp_path, monkeypatch):
+    path, marker = tampered
+    test = _load_tool('test')
+    monkeypatch.setattr('sys.argv', [
+        'test.py',
+        str(CONFIGS / 'linear_aimclr_stgcn_ntu60_xsub_joint.py'),
+        str(tmp_path / 'never_loaded.pth'), '--work-dir',
+        str(tmp_path / 'test'), '--cfg-options',
+        f'test_dataloader.dataset.ann_file={path}',
+        'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False'
+    ])
+    _refused(marker, test.main)
+
+
+def test_fuse_streams_refuses_the_payload(tmp_path):
+    marker = tmp_path / 'payload_ran'
+    results = [
+        dict(
+            pred_scores=dict(item=torch.tensor([0.2, 0.8])),
+            gt_labels=dict(item=torch.tensor([1])),
+            frame_dir='S000'),
+        dict(
+            pred_scores=dict(item=torch.tensor([0.6, 0.4])),
+            gt_labels=dict(item=torch.tensor([0])),
+            frame_dir=Payload(marker)),
+    ]
+    path = tmp_path / 'dump.pkl'
+    with open(path, 'wb') as f:
+        pickle.dump(results, f)
+    fuse_streams = _load_tool('fuse_streams')
+    message = _refused(marker, lambda: fuse_streams.main([str(path)]))
+    assert str(path) in message
+    # Without the payload the same dump, with tensors, is read.
+    results[1]['frame_dir'] = 'S001'
+    with open(path, 'wb') as f:
+        pickle.dump(results, f)
+    top1, _ = fuse_streams.main([str(path)])
+    assert top1 == 1.0
+
+
+def _mmaction2_layout(num=3):
+    """Annotations laid out like mmaction2's ntu60_3d.pkl."""
+    rng = np.random.default_rng(0)
+    annotations = []
+    for i in range(num):
+        frames = 10 + i
+        annotations.append(
+            dict(
+                frame_dir=f'S001C001P00{i}R001A00{i + 1}',
+                label=np.int64(i) if i % 2 else i,
+                img_shape=(1080, 1920),
+                original_shape=(1080, 1920),
+                total_frames=frames,
+                keypoint=rng.standard_normal(
+                    (2, frames, 25, 3)).astype(np.float32),
+                keypoint_score=np.ones((2, frames, 25), np.float32)))
+    split = dict(
+        xsub_train=[a['frame_dir'] for a in annotations[:2]],
+        xsub_val=[annotations[2]['frame_dir']])
+    return dict(split=split, annotations=annotations)
+
+
+@pytest.mark.parametrize(
+    'protocol, numpy_module', [(2, 'numpy._core'), (3, 'numpy._core'),
+                               (4, 'numpy._core'), (5, 'numpy._core'),
+                               (2, 'numpy.core')])
+def test_mmaction2_files_load(tmp_path, protocol, numpy_module):
+    data = _mmaction2_layout()
+    raw = pickle.dumps(data, protocol=protocol)
+    if numpy_module == 'numpy.core':
+        # As numpy 1.x wrote them (protocol 2 names globals in plain text).
+        assert b'numpy._core' in raw
+        raw = raw.replace(b'numpy._core', b'numpy.core')
+    path = tmp_path / 'ntu60_3d.pkl'
+    path.write_bytes(raw)
+    loaded = load_pose_file(str(path))
+    assert loaded['split'] == data['split']
+    for got, want in zip(loaded['annotations'], data['annotations']):
+        assert got.keys() == want.keys()
+        np.testing.assert_array_equal(got['keypoint'], want['keypoint'])
+        assert got['keypoint'].dtype == np.float32
+        assert got['img_shape'] == (1080, 1920)
+        assert got['label'] == want['label']
+    init_default_scope('mmaction')
+    dataset = DATASETS.build(
+        dict(
+            type='SkeletonPoseDataset',
+            ann_file=str(path),
+            split='xsub_train',
+            num_classes=60,
+            pipeline=PIPELINE))
+    assert len(dataset) == 2
+    assert dataset.get_data_info(1)['keypoint'].shape == (2, 11, 25, 3)
+    assert dataset[1]['inputs'].shape[:4] == (1, 2, 50, 25)
+
+
+def test_converter_files_load(tmp_path):
+    from aimclr_mm.datasets.converters import (make_annotation,
+                                               write_pose_pickle)
+    rng = np.random.default_rng(0)
+    annotations = [
+        make_annotation(f'a{i}', i, rng.standard_normal((1, 5, 25, 3)))
+        for i in range(2)
+    ]
+    path = str(tmp_path / 'converted.pkl')
+    write_pose_pickle(path, annotations, dict(train=['a0'], val=['a1']))
+    loaded = load_pose_file(path)
+    assert [a['frame_dir'] for a in loaded['annotations']] == ['a0', 'a1']
+
+
+def test_numpy_values_round_trip(tmp_path):
+    values = dict(
+        strings=np.array(['ab', 'c']),
+        bytes_=np.array([b'x']),
+        flags=np.array([True, False]),
+        fortran=np.asfortranarray(np.arange(6.).reshape(2, 3)),
+        strided=np.arange(12).reshape(3, 4)[:, ::2],
+        scalars=(np.float32(1.5), np.int16(-3), np.complex64(1j)),
+        dtype=np.dtype('float16'),
+        containers=({1, 2}, frozenset([3]), b'raw', bytearray(b'x')))
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        path = tmp_path / f'values{protocol}.pkl'
+        path.write_bytes(pickle.dumps(values, protocol=protocol))
+        loaded = load_pickle(str(path))
+        for key, value in values.items():
+            if isinstance(value, np.ndarray):
+                np.testing.assert_array_equal(loaded[key], value)
+                assert loaded[key].dtype == value.dtype
+            else:
+                assert loaded[key] == value, (protocol, key)
+
+
+@pytest.mark.parametrize(
+    'value', [
+        np.array([1, 'a'], dtype=object),
+        np.zeros(2, dtype=[('x', 'f4'), ('y', 'i4')]),
+        np.float64,
+    ],
+    ids=['object array', 'structured array', 'numpy type'])
+def test_other_numpy_objects_are_refused(tmp_path, value):
+    path = tmp_path / 'other.pkl'
+    path.write_bytes(pickle.dumps(dict(value=value)))
+    with pytest.raises(UnsafePickleError, match=str(path)):
+        load_pickle(str(path))
+
+
+def test_tensors_only_where_allowed(tmp_path):
+    path = tmp_path / 'tensor.pkl'
+    path.write_bytes(pickle.dumps([torch.arange(3)]))
+    assert torch.equal(load_pickle(str(path), allow_tensors=True)[0],
+                       torch.arange(3))
+    with pytest.raises(UnsafePickleError, match='torch._utils'):
+        load_pickle(str(path))
+
+
+def test_truncated_and_non_pickle_files_name_the_path(tmp_path):
+    raw = pickle.dumps(_mmaction2_layout())
+    for name, content in (('truncated.pkl', raw[:len(raw) // 2]),
+                          ('empty.pkl', b''), ('text.pkl', b'not a pickle')):
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(CorruptPickleError, match=str(path)):
+            load_pickle(str(path))
