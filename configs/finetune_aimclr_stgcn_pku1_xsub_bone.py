@@ -1,9 +1,0 @@
-_base_ = './_base_/finetune.py'
-
-ann_file = 'data/skeleton/pku1_3d.pkl'
-model = dict(
-    data_preprocessor=dict(stream='bone'), cls_head=dict(num_classes=51))
-train_dataloader = dict(dataset=dict(ann_file=ann_file, split='xsub_train'))
-val_dataloader = dict(dataset=dict(ann_file=ann_file, split='xsub_val'))
-test_dataloader = val_dataloader
-load_from = 'work_dirs/aimclr_stgcn_pku1_xsub_bone/epoch_300.pth'

@@ -1,9 +1,0 @@
-_base_ = './_base_/finetune.py'
-
-ann_file = 'data/skeleton/pku2_3d.pkl'
-model = dict(
-    data_preprocessor=dict(stream='joint'), cls_head=dict(num_classes=41))
-train_dataloader = dict(dataset=dict(ann_file=ann_file, split='xsub_train'))
-val_dataloader = dict(dataset=dict(ann_file=ann_file, split='xsub_val'))
-test_dataloader = val_dataloader
-load_from = 'work_dirs/aimclr_stgcn_pku2_xsub_joint/epoch_300.pth'

@@ -1,0 +1,8 @@
+_base_ = '../../_base_/linear_eval.py'
+
+# NTU-120 xset: 120 classes.
+ann_file = 'data/skeleton/ntu120_3d.pkl'
+model = dict(cls_head=dict(num_classes=120))
+train_dataloader = dict(dataset=dict(ann_file=ann_file, split='xset_train'))
+val_dataloader = dict(dataset=dict(ann_file=ann_file, split='xset_val'))
+test_dataloader = dict(dataset=dict(ann_file=ann_file, split='xset_val'))

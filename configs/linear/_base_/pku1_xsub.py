@@ -1,0 +1,8 @@
+_base_ = '../../_base_/linear_eval.py'
+
+# PKU-MMD part 1 xsub: 51 classes.
+ann_file = 'data/skeleton/pku1_3d.pkl'
+model = dict(cls_head=dict(num_classes=51))
+train_dataloader = dict(dataset=dict(ann_file=ann_file, split='xsub_train'))
+val_dataloader = dict(dataset=dict(ann_file=ann_file, split='xsub_val'))
+test_dataloader = dict(dataset=dict(ann_file=ann_file, split='xsub_val'))

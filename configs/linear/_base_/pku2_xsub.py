@@ -1,0 +1,8 @@
+_base_ = '../../_base_/linear_eval.py'
+
+# PKU-MMD part 2 xsub: 41 classes.
+ann_file = 'data/skeleton/pku2_3d.pkl'
+model = dict(cls_head=dict(num_classes=41))
+train_dataloader = dict(dataset=dict(ann_file=ann_file, split='xsub_train'))
+val_dataloader = dict(dataset=dict(ann_file=ann_file, split='xsub_val'))
+test_dataloader = dict(dataset=dict(ann_file=ann_file, split='xsub_val'))
