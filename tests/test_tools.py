@@ -277,3 +277,26 @@ def test_cpu_dist_cfg_drops_device_ids_and_nccl():
                 env_cfg=dict(dist_cfg=dict(backend='mpi')))))
     assert 'device_ids' not in cfg.model_wrapper_cfg
     assert cfg.env_cfg.dist_cfg.backend == 'mpi'
+
+
+def test_num_workers_0_and_resume_with_nothing_to_resume(tiny, monkeypatch):
+    """``num_workers=0`` turns persistent workers off in every dataloader;
+    ``--resume`` in an empty work dir says so and starts from scratch."""
+    root, config, _ = tiny
+    work_dir = root / 'fresh_resume'
+    options = [
+        f'{loader}.{key}'
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+        for key in ('num_workers=0', 'persistent_workers=True')
+    ]
+    monkeypatch.setattr(sys, 'argv', [
+        'train.py', str(config), '--work-dir', str(work_dir), '--resume',
+        '--cfg-options', *options
+    ])
+    _load_tool('train').main()
+    assert (work_dir / 'epoch_1.pth').is_file()
+    logs = list(work_dir.glob('*/*.log'))
+    assert len(logs) == 1
+    log = logs[0].read_text()
+    assert f'--resume: no checkpoint to resume from in {work_dir}' in log
+    assert 'training starts from scratch' in log
