@@ -300,3 +300,30 @@ def test_num_workers_0_and_resume_with_nothing_to_resume(tiny, monkeypatch):
     log = logs[0].read_text()
     assert f'--resume: no checkpoint to resume from in {work_dir}' in log
     assert 'training starts from scratch' in log
+
+
+def test_launch_scripts_find_the_clone_venv(tmp_path):
+    """dist_train.sh runs the clone's .venv/bin/python unless $PYTHON says
+    otherwise, so it works without an activated environment."""
+    clone = tmp_path / 'clone'
+    (clone / 'tools').mkdir(parents=True)
+    for name in ('dist_train.sh', 'find_python.sh'):
+        (clone / 'tools' / name).write_text((TOOLS / name).read_text())
+    fake = clone / '.venv' / 'bin' / 'python'
+    fake.parent.mkdir(parents=True)
+    fake.write_text('#!/bin/sh\necho "venv python $*"\n')
+    fake.chmod(0o755)
+    other = tmp_path / 'other_python'
+    other.write_text('#!/bin/sh\necho "other python $*"\n')
+    other.chmod(0o755)
+    env = dict(os.environ, PATH='/usr/bin:/bin')
+    env.pop('PYTHON', None)
+    script = str(clone / 'tools' / 'dist_train.sh')
+    out = subprocess.run(['bash', script, 'cfg.py', '2'],
+                         env=env, capture_output=True, text=True).stdout
+    assert out.startswith('venv python -m torch.distributed.run'), out
+    assert 'train.py cfg.py --launcher pytorch' in out
+    out = subprocess.run(['bash', script, 'cfg.py', '2'],
+                         env=dict(env, PYTHON=str(other)),
+                         capture_output=True, text=True).stdout
+    assert out.startswith('other python -m torch.distributed.run'), out
