@@ -327,3 +327,54 @@ def test_launch_scripts_find_the_clone_venv(tmp_path):
                          env=dict(env, PYTHON=str(other)),
                          capture_output=True, text=True).stdout
     assert out.startswith('other python -m torch.distributed.run'), out
+
+
+def test_demo_reports_one_progress_line_per_epoch_and_every_metric(
+        tmp_path, capsys):
+    step = _load_tool('demo').Step(str(tmp_path))
+    last = [None]
+    lines = [
+        '12/01 03:30:11 - mmengine - INFO - Epoch(train) [1][1/3]  lr: 0.1'
+        '  eta: 0:08:42  time: 1.2  data_time: 0.2  loss: 7.1880',
+        '12/01 03:30:12 - mmengine - INFO - Epoch(train) [1][2/3]  lr: 0.1'
+        '  eta: 0:08:40  time: 1.2  data_time: 0.2  loss: 7.0',
+        '12/01 03:30:26 - mmengine - INFO - Epoch(val) [1][3/3]    '
+        'knn/top1_k1: 0.0294  knn/top1_k20: 0.1000  data_time: 0.18',
+        '12/01 03:31:11 - mmengine - INFO - Epoch(train) [2][1/3]  lr: 0.1'
+        '  eta: 0:04:00  time: 1.2  data_time: 0.2  loss: 6.5',
+        'knn/top1_k20: 0.1000',
+        'unrelated line',
+    ]
+    for line in lines:
+        step.progress('pretrain', line, 20, last)
+    assert capsys.readouterr().out.splitlines() == [
+        '[demo] pretrain: epoch 1/20, eta 0:08:42, loss 7.1880',
+        '[demo] pretrain: epoch 1 knn/top1_k1 0.0294, knn/top1_k20 0.1000',
+        '[demo] pretrain: epoch 2/20, eta 0:04:00, loss 6.5',
+        '[demo] pretrain: knn/top1_k20: 0.1000',
+    ]
+
+
+def test_readme_custom_imports_config_builds_the_encoder(tmp_path):
+    """The smallest custom_imports config of README.md, in a fresh
+    interpreter."""
+    readme = (REPO / 'README.md').read_text()
+    start = readme.index('```python\ncustom_imports')
+    snippet = readme[start + len('```python\n'):readme.index('```', start + 3)]
+    config = tmp_path / 'user_config.py'
+    config.write_text(snippet)
+    code = (
+        'from mmengine.config import Config\n'
+        'from mmengine.registry import init_default_scope\n'
+        'from mmengine.utils import import_modules_from_strings\n'
+        'from mmaction.registry import MODELS\n'
+        f'cfg = Config.fromfile({str(config)!r})\n'
+        'import_modules_from_strings(**cfg.custom_imports)\n'
+        'init_default_scope("mmaction")\n'
+        'model = MODELS.build(cfg.model)\n'
+        'print(type(model.backbone).__name__, '
+        'sum(p.numel() for p in model.backbone.parameters()))\n')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split()[0] == 'AimCLRSTGCN'
