@@ -1,7 +1,6 @@
 """Downstream protocols: configs, linear evaluation with a frozen encoder,
 the semi-supervised subset, checkpoint loading, test dumps and fusion."""
 import glob
-import importlib.util
 import os.path as osp
 import pickle
 import uuid
@@ -17,6 +16,7 @@ from mmengine.registry import init_default_scope
 from aimclr_mm.datasets import ClassBalancedSubset
 from aimclr_mm.engine.runner import build_runner
 from pose_data import write_pose_dataset
+from tool_module import load_tool
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / 'configs'
@@ -34,13 +34,6 @@ def downstream_config(protocol, dataset, split, stream):
 LINEAR_CONFIG = downstream_config('linear', 'ntu60', 'xsub', 'joint')
 TRAIN_PER_CLASS, VAL_PER_CLASS, TINY_CLASSES = 4, 2, 3
 
-
-def _load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        f'_tool_{name}', REPO / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')
@@ -279,7 +272,7 @@ def test_test_dump_and_fusion_of_identical_streams(linear_run, tiny, capsys):
     assert len(results) == TINY_CLASSES * VAL_PER_CLASS
     assert all(r['frame_dir'] for r in results)
 
-    fuse_streams = _load_tool('fuse_streams')
+    fuse_streams = load_tool('fuse_streams')
     top1, top5 = fuse_streams.main(
         [str(dump)] * 3 + ['--weights', '0.6', '0.6', '0.4'])
     assert top1 == pytest.approx(metrics['acc/top1'])

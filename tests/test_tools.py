@@ -1,4 +1,3 @@
-import importlib.util
 import os
 import pickle
 import socket
@@ -12,6 +11,7 @@ from mmengine.config import Config
 
 from aimclr_mm.engine.runner import cpu_dist_cfg, load_from_local
 from pose_data import write_pose_dataset
+from tool_module import load_tool
 
 REPO = Path(__file__).resolve().parents[1]
 TOOLS = REPO / 'tools'
@@ -62,13 +62,6 @@ auto_scale_lr = dict(enable=False, base_batch_size=4)
 default_hooks = dict(logger=dict(interval=1))
 """
 
-
-def _load_tool(name):
-    spec = importlib.util.spec_from_file_location(f'tool_{name}',
-                                                  TOOLS / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _free_port():
@@ -201,7 +194,7 @@ def test_single_process_amp_train_and_test_of_dist_checkpoint(tiny, dist_run):
 
 def test_train_args_merge_into_config(tiny, monkeypatch):
     _, config, _ = tiny
-    train = _load_tool('train')
+    train = load_tool('train')
 
     def merged(*argv):
         monkeypatch.setattr(sys, 'argv', ['train.py', str(config), *argv])
@@ -231,7 +224,7 @@ def test_train_args_merge_into_config(tiny, monkeypatch):
 
 def test_test_args_merge_into_config(tiny, monkeypatch):
     _, config, _ = tiny
-    test = _load_tool('test')
+    test = load_tool('test')
     monkeypatch.setattr(
         sys, 'argv',
         ['test.py', str(config), 'ck.pth', '--dump', 'out.pkl'])
@@ -293,7 +286,7 @@ def test_num_workers_0_and_resume_with_nothing_to_resume(tiny, monkeypatch):
         'train.py', str(config), '--work-dir', str(work_dir), '--resume',
         '--cfg-options', *options
     ])
-    _load_tool('train').main()
+    load_tool('train').main()
     assert (work_dir / 'epoch_1.pth').is_file()
     logs = list(work_dir.glob('*/*.log'))
     assert len(logs) == 1
@@ -331,7 +324,7 @@ def test_launch_scripts_find_the_clone_venv(tmp_path):
 
 def test_demo_reports_one_progress_line_per_epoch_and_every_metric(
         tmp_path, capsys):
-    step = _load_tool('demo').Step(str(tmp_path))
+    step = load_tool('demo').Step(str(tmp_path))
     last = [None]
     lines = [
         '12/01 03:30:11 - mmengine - INFO - Epoch(train) [1][1/3]  lr: 0.1'

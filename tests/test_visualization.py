@@ -1,6 +1,5 @@
 """t-SNE, tools/visualize_tsne.py (Fig. 2) and tools/plot_knn_curve.py
 (Fig. 3) on tiny inputs."""
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -14,17 +13,11 @@ from mmengine.registry import init_default_scope
 
 from aimclr_mm.visualization import tsne
 from pose_data import write_pose_dataset
+from tool_module import load_tool
 
 REPO = Path(__file__).resolve().parents[1]
 PRETRAIN_CONFIG = REPO / 'configs' / 'aimclr_stgcn_ntu60_xsub_joint.py'
 
-
-def _load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        f'_tool_{name}', REPO / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _colours(png):
@@ -84,7 +77,7 @@ def test_knn_curve_joins_resumed_runs_and_plots(tmp_path, monkeypatch):
         {'knn/top1_k1': 0.32, 'knn/top1_k20': 0.4, 'step': 4},
         {'knn/top1_k1': 0.5, 'knn/top1_k20': 0.55, 'step': 6},
     ])
-    tool = _load_tool('plot_knn_curve')
+    tool = load_tool('plot_knn_curve')
     assert tool.knn_curve(str(work_dir), 20) == {2: 0.25, 4: 0.4, 6: 0.55}
     with pytest.raises(KeyError, match='knn/top1_k5 was never logged'):
         tool.knn_curve(str(work_dir), 5)
@@ -132,7 +125,7 @@ def test_visualize_tsne_draws_one_panel_per_checkpoint(
         '--cfg-options', f'train_dataloader.dataset.ann_file={root}/tiny.pkl',
         'model.queue_size=16'
     ])
-    _load_tool('visualize_tsne').main()
+    load_tool('visualize_tsne').main()
     printed = capsys.readouterr().out
     assert '18 sequences of xsub_val, 3 classes' in printed
     assert out.stat().st_size > 1000
@@ -143,7 +136,7 @@ def test_visualize_tsne_draws_one_panel_per_checkpoint(
 def test_visualize_tsne_refuses_a_checkpoint_without_the_encoder(
         tiny_checkpoints, tmp_path):
     root, (first, _) = tiny_checkpoints
-    tool = _load_tool('visualize_tsne')
+    tool = load_tool('visualize_tsne')
     init_default_scope('mmaction')
     cfg = Config.fromfile(PRETRAIN_CONFIG)
     cfg.model.queue_size = 16

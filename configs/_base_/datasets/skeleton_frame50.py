@@ -40,19 +40,9 @@ val_dataloader = dict(
         split='xsub_val',
         pipeline=test_pipeline,
         test_mode=True))
-# Its own dict, so that `--cfg-options val_dataloader.*` (tested during
-# training) and `test_dataloader.*` (tools/test.py) are set apart.
-test_dataloader = dict(
-    batch_size=16,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file,
-        split='xsub_val',
-        pipeline=test_pipeline,
-        test_mode=True))
+# A copy: `--cfg-options val_dataloader.*` (tested during training) and
+# `test_dataloader.*` (tools/test.py) are separate options.
+test_dataloader = dict(val_dataloader)
 
 val_evaluator = [dict(type='AccMetric')]
 test_evaluator = val_evaluator
