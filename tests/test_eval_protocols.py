@@ -1,7 +1,6 @@
 """Downstream protocols: configs, linear evaluation with a frozen encoder,
 the semi-supervised subset, checkpoint loading, test dumps and fusion."""
 import glob
-import importlib.util
 import os.path as osp
 import pickle
 import uuid
@@ -17,21 +16,24 @@ from mmengine.registry import init_default_scope
 from aimclr_mm.datasets import ClassBalancedSubset
 from aimclr_mm.engine.runner import build_runner
 from pose_data import write_pose_dataset
+from tool_module import load_tool
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / 'configs'
-LINEAR_CONFIG = CONFIGS / 'linear_aimclr_stgcn_ntu60_xsub_joint.py'
 NUM_CLASSES = {'ntu60': 60, 'ntu120': 120, 'pku1': 51, 'pku2': 41}
 PROTOCOLS = ('linear', 'semi1', 'semi10', 'finetune')
+
+
+def downstream_config(protocol, dataset, split, stream):
+    """``configs/<folder>/aimclr-stgcn_<protocol>-8xb16-100e_<data>.py``"""
+    folder = 'semi' if protocol.startswith('semi') else protocol
+    return (CONFIGS / folder / f'aimclr-stgcn_{protocol}-8xb16-100e_'
+            f'{dataset}-{split}-{stream}.py')
+
+
+LINEAR_CONFIG = downstream_config('linear', 'ntu60', 'xsub', 'joint')
 TRAIN_PER_CLASS, VAL_PER_CLASS, TINY_CLASSES = 4, 2, 3
 
-
-def _load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        f'_tool_{name}', REPO / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')
@@ -120,13 +122,17 @@ def test_linear_config_has_the_published_settings():
 def test_every_pretraining_config_has_its_downstream_configs():
     pretrain = sorted(glob.glob(str(CONFIGS / 'aimclr_stgcn_*.py')))
     assert len(pretrain) == 18
+    leaves = glob.glob(str(CONFIGS / '*' / 'aimclr-stgcn_*.py'))
+    assert len(leaves) == 18 * len(PROTOCOLS)
     for path in pretrain:
         stem = osp.splitext(osp.basename(path))[0]
         dataset, split, stream = stem.split('_')[-3:]
         pre = Config.fromfile(path)
         pre_data = pre.train_dataloader.dataset
         for protocol in PROTOCOLS:
-            leaf = CONFIGS / f'{protocol}_{stem}.py'
+            leaf = downstream_config(protocol, dataset, split, stream)
+            # A leaf says the stream, the checkpoint and the semi ratio.
+            assert len(leaf.read_text().splitlines()) <= 4, leaf
             cfg = Config.fromfile(leaf)
             train = cfg.train_dataloader.dataset
             if protocol.startswith('semi'):
@@ -135,6 +141,8 @@ def test_every_pretraining_config_has_its_downstream_configs():
                 train = train.dataset
             assert (train.ann_file, train.split) == \
                 (pre_data.ann_file, pre_data.split), leaf
+            assert cfg.val_dataloader == cfg.test_dataloader, leaf
+            assert cfg.val_dataloader is not cfg.test_dataloader, leaf
             for name in ('val_dataloader', 'test_dataloader'):
                 assert (cfg[name].dataset.ann_file, cfg[name].dataset.split) \
                     == (pre_data.ann_file, f'{split}_val'), leaf
@@ -208,7 +216,8 @@ def test_subset_rejects_bad_input(imbalanced, tmp_path):
 
 
 def test_semi_config_builds_the_subset(tiny):
-    cfg = Config.fromfile(CONFIGS / 'semi10_aimclr_stgcn_ntu60_xsub_joint.py')
+    cfg = Config.fromfile(
+        downstream_config('semi10', 'ntu60', 'xsub', 'joint'))
     dataset_cfg = cfg.train_dataloader.dataset
     dataset_cfg.dataset.ann_file = str(tiny / 'tiny.pkl')
     init_default_scope('mmaction')
@@ -263,7 +272,7 @@ def test_test_dump_and_fusion_of_identical_streams(linear_run, tiny, capsys):
     assert len(results) == TINY_CLASSES * VAL_PER_CLASS
     assert all(r['frame_dir'] for r in results)
 
-    fuse_streams = _load_tool('fuse_streams')
+    fuse_streams = load_tool('fuse_streams')
     top1, top5 = fuse_streams.main(
         [str(dump)] * 3 + ['--weights', '0.6', '0.6', '0.4'])
     assert top1 == pytest.approx(metrics['acc/top1'])

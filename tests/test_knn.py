@@ -1,7 +1,6 @@
 """KNN evaluation: the classifier, the metric, the dataset, the periodic
 evaluation during pretraining and tools/knn_eval.py."""
 import argparse
-import importlib.util
 import json
 import os.path as osp
 import uuid
@@ -18,6 +17,7 @@ from aimclr_mm.engine.runner import build_runner
 from aimclr_mm.evaluation import KNNMetric, knn_predict
 from aimclr_mm.evaluation.metrics import knn_metric
 from pose_data import write_pose_dataset
+from tool_module import load_tool
 
 REPO = Path(__file__).resolve().parents[1]
 PRETRAIN_CONFIG = REPO / 'configs' / 'aimclr_stgcn_ntu60_xsub_joint.py'
@@ -206,16 +206,9 @@ def test_pretraining_logs_knn_accuracy_per_epoch(pretrain_run):
         assert 0 <= knn[0][f'knn/top1_k{k}'] <= 1
 
 
-def _load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        f'_tool_{name}', REPO / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_knn_eval_tool_matches_the_features(pretrain_run, tiny):
-    knn_eval = _load_tool('knn_eval')
+    knn_eval = load_tool('knn_eval')
     ckpt = osp.join(pretrain_run.work_dir, 'epoch_1.pth')
     args = argparse.Namespace(
         config=str(PRETRAIN_CONFIG),

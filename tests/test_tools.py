@@ -1,4 +1,3 @@
-import importlib.util
 import os
 import pickle
 import socket
@@ -12,6 +11,7 @@ from mmengine.config import Config
 
 from aimclr_mm.engine.runner import cpu_dist_cfg, load_from_local
 from pose_data import write_pose_dataset
+from tool_module import load_tool
 
 REPO = Path(__file__).resolve().parents[1]
 TOOLS = REPO / 'tools'
@@ -62,13 +62,6 @@ auto_scale_lr = dict(enable=False, base_batch_size=4)
 default_hooks = dict(logger=dict(interval=1))
 """
 
-
-def _load_tool(name):
-    spec = importlib.util.spec_from_file_location(f'tool_{name}',
-                                                  TOOLS / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _free_port():
@@ -201,7 +194,7 @@ def test_single_process_amp_train_and_test_of_dist_checkpoint(tiny, dist_run):
 
 def test_train_args_merge_into_config(tiny, monkeypatch):
     _, config, _ = tiny
-    train = _load_tool('train')
+    train = load_tool('train')
 
     def merged(*argv):
         monkeypatch.setattr(sys, 'argv', ['train.py', str(config), *argv])
@@ -231,7 +224,7 @@ def test_train_args_merge_into_config(tiny, monkeypatch):
 
 def test_test_args_merge_into_config(tiny, monkeypatch):
     _, config, _ = tiny
-    test = _load_tool('test')
+    test = load_tool('test')
     monkeypatch.setattr(
         sys, 'argv',
         ['test.py', str(config), 'ck.pth', '--dump', 'out.pkl'])
@@ -277,3 +270,104 @@ def test_cpu_dist_cfg_drops_device_ids_and_nccl():
                 env_cfg=dict(dist_cfg=dict(backend='mpi')))))
     assert 'device_ids' not in cfg.model_wrapper_cfg
     assert cfg.env_cfg.dist_cfg.backend == 'mpi'
+
+
+def test_num_workers_0_and_resume_with_nothing_to_resume(tiny, monkeypatch):
+    """``num_workers=0`` turns persistent workers off in every dataloader;
+    ``--resume`` in an empty work dir says so and starts from scratch."""
+    root, config, _ = tiny
+    work_dir = root / 'fresh_resume'
+    options = [
+        f'{loader}.{key}'
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+        for key in ('num_workers=0', 'persistent_workers=True')
+    ]
+    monkeypatch.setattr(sys, 'argv', [
+        'train.py', str(config), '--work-dir', str(work_dir), '--resume',
+        '--cfg-options', *options
+    ])
+    load_tool('train').main()
+    assert (work_dir / 'epoch_1.pth').is_file()
+    logs = list(work_dir.glob('*/*.log'))
+    assert len(logs) == 1
+    log = logs[0].read_text()
+    assert f'--resume: no checkpoint to resume from in {work_dir}' in log
+    assert 'training starts from scratch' in log
+
+
+def test_launch_scripts_find_the_clone_venv(tmp_path):
+    """dist_train.sh runs the clone's .venv/bin/python unless $PYTHON says
+    otherwise, so it works without an activated environment."""
+    clone = tmp_path / 'clone'
+    (clone / 'tools').mkdir(parents=True)
+    for name in ('dist_train.sh', 'find_python.sh'):
+        (clone / 'tools' / name).write_text((TOOLS / name).read_text())
+    fake = clone / '.venv' / 'bin' / 'python'
+    fake.parent.mkdir(parents=True)
+    fake.write_text('#!/bin/sh\necho "venv python $*"\n')
+    fake.chmod(0o755)
+    other = tmp_path / 'other_python'
+    other.write_text('#!/bin/sh\necho "other python $*"\n')
+    other.chmod(0o755)
+    env = dict(os.environ, PATH='/usr/bin:/bin')
+    env.pop('PYTHON', None)
+    script = str(clone / 'tools' / 'dist_train.sh')
+    out = subprocess.run(['bash', script, 'cfg.py', '2'],
+                         env=env, capture_output=True, text=True).stdout
+    assert out.startswith('venv python -m torch.distributed.run'), out
+    assert 'train.py cfg.py --launcher pytorch' in out
+    out = subprocess.run(['bash', script, 'cfg.py', '2'],
+                         env=dict(env, PYTHON=str(other)),
+                         capture_output=True, text=True).stdout
+    assert out.startswith('other python -m torch.distributed.run'), out
+
+
+def test_demo_reports_one_progress_line_per_epoch_and_every_metric(
+        tmp_path, capsys):
+    step = load_tool('demo').Step(str(tmp_path))
+    last = [None]
+    lines = [
+        '12/01 03:30:11 - mmengine - INFO - Epoch(train) [1][1/3]  lr: 0.1'
+        '  eta: 0:08:42  time: 1.2  data_time: 0.2  loss: 7.1880',
+        '12/01 03:30:12 - mmengine - INFO - Epoch(train) [1][2/3]  lr: 0.1'
+        '  eta: 0:08:40  time: 1.2  data_time: 0.2  loss: 7.0',
+        '12/01 03:30:26 - mmengine - INFO - Epoch(val) [1][3/3]    '
+        'knn/top1_k1: 0.0294  knn/top1_k20: 0.1000  data_time: 0.18',
+        '12/01 03:31:11 - mmengine - INFO - Epoch(train) [2][1/3]  lr: 0.1'
+        '  eta: 0:04:00  time: 1.2  data_time: 0.2  loss: 6.5',
+        'knn/top1_k20: 0.1000',
+        'unrelated line',
+    ]
+    for line in lines:
+        step.progress('pretrain', line, 20, last)
+    assert capsys.readouterr().out.splitlines() == [
+        '[demo] pretrain: epoch 1/20, eta 0:08:42, loss 7.1880',
+        '[demo] pretrain: epoch 1 knn/top1_k1 0.0294, knn/top1_k20 0.1000',
+        '[demo] pretrain: epoch 2/20, eta 0:04:00, loss 6.5',
+        '[demo] pretrain: knn/top1_k20: 0.1000',
+    ]
+
+
+def test_readme_custom_imports_config_builds_the_encoder(tmp_path):
+    """The smallest custom_imports config of README.md, in a fresh
+    interpreter."""
+    readme = (REPO / 'README.md').read_text()
+    start = readme.index('```python\ncustom_imports')
+    snippet = readme[start + len('```python\n'):readme.index('```', start + 3)]
+    config = tmp_path / 'user_config.py'
+    config.write_text(snippet)
+    code = (
+        'from mmengine.config import Config\n'
+        'from mmengine.registry import init_default_scope\n'
+        'from mmengine.utils import import_modules_from_strings\n'
+        'from mmaction.registry import MODELS\n'
+        f'cfg = Config.fromfile({str(config)!r})\n'
+        'import_modules_from_strings(**cfg.custom_imports)\n'
+        'init_default_scope("mmaction")\n'
+        'model = MODELS.build(cfg.model)\n'
+        'print(type(model.backbone).__name__, '
+        'sum(p.numel() for p in model.backbone.parameters()))\n')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split()[0] == 'AimCLRSTGCN'

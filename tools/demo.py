@@ -4,13 +4,18 @@ Generates the synthetic skeleton data set, pretrains AimCLR with the NTU-60
 cross-subject joint config (shortened), then measures a randomly initialised
 encoder and the pretrained one the same two ways: a linear probe on the
 frozen encoder (the linear-evaluation config) and KNN (``tools/knn_eval.py``).
-Every step runs the project's own configs and tools; their logs are kept in
-the work dir. Prints one table.
+Every step runs the project's own configs and tools with the configs'
+recipe, shortened (data, epochs, batch, queue length, stage switch, KNN
+interval); progress goes to stdout, each tool's full log to the work dir.
+Writes the table as ``results.md`` and ``results.json``, a t-SNE of the
+validation features of both encoders (``tsne.png``, the paper's Fig. 2) and
+the KNN accuracy during pretraining (``knn_curve.png``, Fig. 3) there.
 
 Example::
 
     python tools/demo.py            # about 10 minutes on 2 CPU cores
     python tools/demo.py --quick    # about 2 minutes, same table
+    python tools/demo.py --tiny     # a smoke test of every step
 """
 import argparse
 import json
@@ -24,18 +29,28 @@ import time
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRETRAIN_CONFIG = osp.join(REPO, 'configs',
                            'aimclr_stgcn_ntu60_xsub_joint.py')
-LINEAR_CONFIG = osp.join(REPO, 'configs',
-                         'linear_aimclr_stgcn_ntu60_xsub_joint.py')
+LINEAR_CONFIG = osp.join(
+    REPO, 'configs', 'linear',
+    'aimclr-stgcn_linear-8xb16-100e_ntu60-xsub-joint.py')
 
 # (samples per class, pretraining epochs, first mining epoch (0-based),
-#  linear-probe epochs, queue size)
-SETTINGS = dict(full=(40, 20, 14, 25, 256), quick=(16, 6, 4, 12, 128))
+#  KNN every N epochs, linear-probe epochs, queue size)
+SETTINGS = dict(
+    full=(40, 20, 14, 2, 25, 256),
+    quick=(16, 6, 4, 1, 12, 128),
+    tiny=(8, 2, 1, 1, 2, 32))
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument(
         '--quick', action='store_true', help='smaller data, fewer epochs')
+    size.add_argument(
+        '--tiny',
+        action='store_true',
+        help='every step on a few sequences, in about a minute (a smoke '
+        'test: the numbers mean nothing)')
     parser.add_argument(
         '--work-dir',
         default=osp.join('work_dirs', 'demo'),
@@ -50,31 +65,62 @@ def parse_args():
 
 
 class Step:
-    """Runs one tool as a subprocess, its output going to a log file."""
+    """Runs one tool as a subprocess: its whole output goes to a log file,
+    a line of progress per epoch (and every metric) to stdout."""
+
+    LOG_LINE = re.compile(r'Epoch\((train|val|test)\)\s*\[(\d+)\]')
+    METRIC = re.compile(r'((?:knn|acc)/\S+|loss|eta):\s+(\S+)')
 
     def __init__(self, work_dir: str):
         self.work_dir = work_dir
         self.env = dict(os.environ, PYTHONUNBUFFERED='1')
         self.env.setdefault('OMP_NUM_THREADS', str(os.cpu_count() or 1))
 
-    def __call__(self, name: str, args) -> str:
+    def progress(self, name: str, line: str, epochs: int, last: list):
+        """Print the first log line of every epoch and every metric."""
+        match = self.LOG_LINE.search(line)
+        if match is None:
+            if line.startswith(('knn/', 'acc/')):  # tools' own summaries
+                print(f'[demo] {name}: {line.strip()}', flush=True)
+            return
+        mode, epoch = match.group(1), int(match.group(2))
+        values = dict(self.METRIC.findall(line))
+        if mode == 'train':
+            if last[0] == epoch:
+                return
+            last[0] = epoch
+            total = f'/{epochs}' if epochs else ''
+            print(f'[demo] {name}: epoch {epoch}{total}, eta '
+                  f"{values.get('eta', '?')}, loss {values.get('loss', '?')}",
+                  flush=True)
+        elif any('/' in key for key in values):
+            metrics = ', '.join(f'{k} {v}' for k, v in values.items()
+                                if '/' in k)
+            print(f'[demo] {name}: epoch {epoch} {metrics}', flush=True)
+
+    def __call__(self, name: str, args, epochs: int = 0) -> str:
         log_file = osp.join(self.work_dir, f'{name}.log')
-        print(f'[demo] {name} ... ', end='', flush=True)
-        start = time.time()
+        print(f'[demo] {name}: log {log_file}', flush=True)
+        start, last, lines = time.time(), [None], []
         with open(log_file, 'w') as log:
-            proc = subprocess.run([sys.executable, *args],
-                                  cwd=REPO,
-                                  env=self.env,
-                                  stdout=log,
-                                  stderr=subprocess.STDOUT)
-        print(f'{time.time() - start:.0f} s', flush=True)
+            proc = subprocess.Popen([sys.executable, *args],
+                                    cwd=REPO,
+                                    env=self.env,
+                                    stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT,
+                                    text=True)
+            for line in proc.stdout:
+                log.write(line)
+                lines.append(line)
+                self.progress(name, line, epochs, last)
+            proc.wait()
+        print(f'[demo] {name}: done in {time.time() - start:.0f} s',
+              flush=True)
         if proc.returncode != 0:
-            with open(log_file) as f:
-                tail = f.read()[-4000:]
+            tail = ''.join(lines)[-4000:]
             sys.exit(f'[demo] {name} failed (exit {proc.returncode}); '
                      f'end of {log_file}:\n{tail}')
-        with open(log_file) as f:
-            return f.read()
+        return ''.join(lines)
 
 
 def last_scalars(work_dir: str, key: str) -> dict:
@@ -102,12 +148,8 @@ def knn_top1(log: str) -> dict:
 
 
 def save_random_init(path: str, queue_size: int, seed: int) -> None:
-    """A checkpoint of the pretraining model as initialised, untrained.
-
-    The encoder gets mmaction2's default ST-GCN initialisation: with the
-    official N(0, 0.02) one and BatchNorm statistics at their defaults, an
-    untrained encoder's features shrink to about 1e-6, which no probe reads.
-    """
+    """A checkpoint of the pretraining model as the config initialises it,
+    untrained."""
     import torch
     from mmaction.registry import MODELS
     from mmengine.config import Config
@@ -119,21 +161,43 @@ def save_random_init(path: str, queue_size: int, seed: int) -> None:
     init_default_scope('mmaction')
     torch.manual_seed(seed)
     cfg = Config.fromfile(PRETRAIN_CONFIG)
-    cfg.model.backbone.init_cfg = None
-    cfg.model.neck.init_cfg = None
-    model = MODELS.build(
-        dict(cfg.model, queue_size=queue_size, key_encoder_init='copy'))
+    model = MODELS.build(dict(cfg.model, queue_size=queue_size))
     model.init_weights()
     torch.save(dict(state_dict=model.state_dict(), meta=dict(seed=seed)),
                path)
 
 
+def write_results(work_dir: str, results: dict) -> None:
+    """The table as results.json and results.md in the work dir."""
+    with open(osp.join(work_dir, 'results.json'), 'w') as f:
+        json.dump(results, f, indent=2)
+    lines = [
+        '# AimCLR demo on the synthetic skeletons', '',
+        results['description'], '',
+        '| encoder | linear top-1 | KNN top-1 (k = {}) |'.format(
+            results['knn_k']), '| --- | --- | --- |'
+    ]
+    for row in results['rows']:
+        lines.append(f"| {row['encoder']} | {100 * row['linear_top1']:.1f} %"
+                     f" | {100 * row['knn_top1']:.1f} % |")
+    lines += [
+        '', f"Wall time {results['wall_min']:.1f} min. Command: "
+        f"`{results['command']}`.", '',
+        '![t-SNE of the validation features](tsne.png)',
+        '![KNN top-1 during pretraining](knn_curve.png)', ''
+    ]
+    with open(osp.join(work_dir, 'results.md'), 'w') as f:
+        f.write('\n'.join(lines))
+
+
 def main():
     args = parse_args()
-    samples, epochs, mining, linear_epochs, queue = SETTINGS[
-        'quick' if args.quick else 'full']
+    samples, epochs, mining, knn_every, linear_epochs, queue = SETTINGS[
+        'tiny' if args.tiny else 'quick' if args.quick else 'full']
     work_dir = osp.abspath(args.work_dir)
     os.makedirs(work_dir, exist_ok=True)
+    print(f'[demo] data, logs, checkpoints, results and figures go to '
+          f'{work_dir}', flush=True)
     step = Step(work_dir)
     start = time.time()
 
@@ -155,73 +219,105 @@ def main():
         f'randomness.seed={args.seed}'
     ]
 
+    # The config's recipe; only the data, the length of the run, the batch,
+    # the queue, the stage switch and the KNN interval are shortened.
     pretrain_dir = osp.join(work_dir, 'pretrain')
-    step('pretrain', [
-        'tools/train.py', PRETRAIN_CONFIG, '--work-dir', pretrain_dir,
-        *([] if args.no_amp else ['--amp']), '--cfg-options', *data_options,
-        f'model.queue_size={queue}', 'train_dataloader.batch_size=32',
-        # A run of a few hundred steps: the key encoder starts as a copy of
-        # the query encoder (MoCo) and follows it faster. With the paper's
-        # independent start and m = 0.999 it would still be mostly its
-        # random self, and its keys nearly all alike, at the end.
-        'model.key_encoder_init=copy', 'model.momentum=0.99',
-        f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
-        f'param_scheduler.0.milestones=[{epochs}]',
-        f'custom_hooks.0.start_epoch={mining}',
-        'default_hooks.logger.interval=5'
-    ])
+    step(
+        'pretrain', [
+            'tools/train.py', PRETRAIN_CONFIG, '--work-dir', pretrain_dir,
+            *([] if args.no_amp else ['--amp']), '--cfg-options',
+            *data_options, f'model.queue_size={queue}',
+            'train_dataloader.batch_size=32',
+            f'train_cfg.max_epochs={epochs}',
+            f'train_cfg.val_interval={knn_every}',
+            f'custom_hooks.0.start_epoch={mining}',
+            'default_hooks.logger.interval=5'
+        ],
+        epochs=epochs)
     checkpoints = dict(
         aimclr=osp.join(pretrain_dir, f'epoch_{epochs}.pth'),
         random=osp.join(work_dir, 'random_init.pth'))
     save_random_init(checkpoints['random'], queue, args.seed)
 
-    results = {}
+    scores = {}
     for name, ckpt in checkpoints.items():
         linear_dir = osp.join(work_dir, f'linear_{name}')
-        step(f'linear_{name}', [
-            'tools/train.py', LINEAR_CONFIG, '--work-dir', linear_dir,
-            '--cfg-options', f'load_from={ckpt}',
-            f'model.cls_head.num_classes={num_classes}',
-            f'train_dataloader.dataset.ann_file={ann_file}',
-            f'val_dataloader.dataset.ann_file={ann_file}',
-            f'train_dataloader.dataset.num_classes={num_classes}',
-            f'val_dataloader.dataset.num_classes={num_classes}',
-            'train_dataloader.batch_size=32', 'val_dataloader.batch_size=64',
-            'train_dataloader.num_workers=1', 'val_dataloader.num_workers=1',
-            f'train_cfg.max_epochs={linear_epochs}',
-            f'train_cfg.val_interval={linear_epochs}',
-            f'param_scheduler.0.milestones=[{int(linear_epochs * 0.8)}]',
-            f'randomness.seed={args.seed}'
-        ])
+        step(
+            f'linear_{name}', [
+                'tools/train.py', LINEAR_CONFIG, '--work-dir', linear_dir,
+                '--cfg-options', f'load_from={ckpt}',
+                f'model.cls_head.num_classes={num_classes}',
+                f'train_dataloader.dataset.ann_file={ann_file}',
+                f'val_dataloader.dataset.ann_file={ann_file}',
+                f'train_dataloader.dataset.num_classes={num_classes}',
+                f'val_dataloader.dataset.num_classes={num_classes}',
+                'train_dataloader.batch_size=32',
+                'val_dataloader.batch_size=64',
+                'train_dataloader.num_workers=1',
+                'val_dataloader.num_workers=1',
+                f'train_cfg.max_epochs={linear_epochs}',
+                f'train_cfg.val_interval={linear_epochs}',
+                f'param_scheduler.0.milestones=[{int(linear_epochs * 0.8)}]',
+                f'randomness.seed={args.seed}'
+            ],
+            epochs=linear_epochs)
         linear = last_scalars(linear_dir, 'acc/top1')['acc/top1']
         log = step(f'knn_{name}', [
             'tools/knn_eval.py', PRETRAIN_CONFIG, ckpt, '--work-dir',
             osp.join(work_dir, f'knn_{name}'), '--cfg-options', *data_options
         ])
-        results[name] = (linear, knn_top1(log))
+        scores[name] = (linear, knn_top1(log))
+
+    figures = dict(
+        tsne=osp.join(work_dir, 'tsne.png'),
+        knn_curve=osp.join(work_dir, 'knn_curve.png'))
+    step('tsne', [
+        'tools/visualize_tsne.py', PRETRAIN_CONFIG, checkpoints['random'],
+        checkpoints['aimclr'], '--titles', 'random-init encoder',
+        f'AimCLR encoder ({epochs} epochs)', '--out', figures['tsne'],
+        '--seed', str(args.seed), '--cfg-options',
+        f'train_dataloader.dataset.ann_file={ann_file}',
+        f'model.queue_size={queue}'
+    ])
+    ks = sorted(scores['aimclr'][1])
+    k = 20 if 20 in ks else ks[0]
+    step('knn_curve', [
+        'tools/plot_knn_curve.py', pretrain_dir, '--labels', 'AimCLR',
+        '--k', str(k), '--out', figures['knn_curve']
+    ])
 
     wall = time.time() - start
-    ks = sorted(results['aimclr'][1])
-    k = 20 if 20 in ks else ks[0]
-    rows = [('chance (1 / classes)', 1 / num_classes, 1 / num_classes),
-            ('random-init encoder', results['random'][0],
-             results['random'][1][k]),
-            ('AimCLR encoder', results['aimclr'][0], results['aimclr'][1][k])]
+    description = (
+        f'Synthetic skeletons: {num_classes} classes, xsub_train '
+        f"{split_sizes['xsub_train']} / xsub_val {split_sizes['xsub_val']} "
+        f'sequences; AimCLR pretrained {epochs} epochs (NNM from epoch '
+        f'{mining + 1}, KNN every {knn_every}), linear probe '
+        f'{linear_epochs} epochs, KNN k={k} (cosine, exp-weighted).')
+    rows = [
+        dict(encoder='chance (1 / classes)', linear_top1=1 / num_classes,
+             knn_top1=1 / num_classes),
+        dict(encoder='random-init encoder', linear_top1=scores['random'][0],
+             knn_top1=scores['random'][1][k]),
+        dict(encoder='AimCLR encoder', linear_top1=scores['aimclr'][0],
+             knn_top1=scores['aimclr'][1][k]),
+    ]
+    command = ' '.join(['python tools/demo.py', *sys.argv[1:]])
+    write_results(
+        work_dir,
+        dict(description=description, knn_k=k, rows=rows,
+             wall_min=wall / 60, command=command, seed=args.seed,
+             figures=figures, checkpoints=checkpoints))
     print()
-    print(f'Synthetic skeletons: {num_classes} classes, xsub_train '
-          f"{split_sizes['xsub_train']} / xsub_val {split_sizes['xsub_val']}"
-          f' sequences; AimCLR pretrained {epochs} epochs (NNM from epoch '
-          f'{mining + 1}), linear probe {linear_epochs} epochs, KNN k={k} '
-          '(cosine, exp-weighted).')
+    print(description)
     print(f"| {'encoder':<22} | linear top-1 | KNN top-1 |")
     print(f"|{'-' * 24}|{'-' * 14}|{'-' * 11}|")
-    for name, linear, knn in rows:
-        print(f'| {name:<22} | {100 * linear:>10.1f} % | '
-              f'{100 * knn:>7.1f} % |')
-    print('Short-run settings: key encoder copied from the query encoder, '
-          'm = 0.99; the random-init encoder has mmaction2\'s default '
-          'ST-GCN initialisation.')
-    print(f'Wall time: {wall / 60:.1f} min. Logs and checkpoints: {work_dir}')
+    for row in rows:
+        print(f"| {row['encoder']:<22} | {100 * row['linear_top1']:>10.1f} "
+              f"% | {100 * row['knn_top1']:>7.1f} % |")
+    print(f'Wall time: {wall / 60:.1f} min. Table: '
+          f"{osp.join(work_dir, 'results.md')} and results.json; figures: "
+          f"{figures['tsne']}, {figures['knn_curve']}; logs and checkpoints: "
+          f'{work_dir}')
 
 
 if __name__ == '__main__':

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Usage: tools/dist_test.sh CONFIG CHECKPOINT NPROC [test.py args]
+# Python: $PYTHON, else the .venv of the clone, else python on PATH.
 # One process per GPU over NCCL with CUDA, else NPROC CPU processes over gloo.
 
+source "$(dirname "$0")/find_python.sh"
 set -x
 
 CONFIG=$1
@@ -13,7 +15,7 @@ PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 
 PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
-python -m torch.distributed.run \
+"$PYTHON" -m torch.distributed.run \
     --nnodes=$NNODES \
     --node_rank=$NODE_RANK \
     --master_addr=$MASTER_ADDR \

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Usage: [GPUS=8] tools/slurm_train.sh PARTITION JOB_NAME CONFIG [args]
+# Python: $PYTHON, else the .venv of the clone, else python on PATH.
 
 export MASTER_PORT=${MASTER_PORT:-$((12000 + $RANDOM % 20000))}
+source "$(dirname "$0")/find_python.sh"
 set -x
 
 PARTITION=$1
@@ -21,4 +23,4 @@ srun -p ${PARTITION} \
     --cpus-per-task=${CPUS_PER_TASK} \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS} \
-    python -u "$(dirname "$0")/train.py" "$CONFIG" --launcher slurm "${@:4}"
+    "$PYTHON" -u "$(dirname "$0")/train.py" "$CONFIG" --launcher slurm "${@:4}"

@@ -8,12 +8,15 @@ from mmaction.registry import RUNNERS
 from mmengine.config import Config, DictAction
 from mmengine.device import get_device
 from mmengine.dist import is_distributed
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
 from ..hooks import add_batch_size_check
 from .dist import cpu_dist_cfg, init_cpu_dist
 
-__all__ = ['add_runner_args', 'build_runner', 'enable_amp', 'set_work_dir']
+__all__ = [
+    'add_runner_args', 'build_runner', 'enable_amp', 'set_work_dir',
+    'fit_dataloaders'
+]
 
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
@@ -85,14 +88,35 @@ def enable_amp(cfg: Config, dtype: Optional[str] = None) -> Config:
     return cfg
 
 
+def fit_dataloaders(cfg: Config) -> Config:
+    """Turn ``persistent_workers`` off in every dataloader that loads in the
+    main process (``num_workers=0``), where PyTorch refuses it."""
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(name)
+        if isinstance(loader, dict) and not loader.get('num_workers', 0):
+            loader['persistent_workers'] = False
+    return cfg
+
+
+def _nothing_to_resume(cfg: Config) -> bool:
+    """``resume=True`` without a path and no checkpoint in the work dir."""
+    return bool(cfg.get('resume')) and not cfg.get('load_from') and \
+        find_latest_checkpoint(cfg.work_dir) is None
+
+
 def build_runner(cfg: Config) -> Runner:
     """Build the Runner of ``cfg`` (``runner_type`` or mmengine's Runner).
 
     With ``cfg.launcher`` other than ``'none'`` and no accelerator, the
     config is adapted to gloo and a CPU DDP wrapper, and the process group is
     started here, because mmengine's ``init_dist`` needs CUDA. Every runner
-    gets a :class:`~aimclr_mm.engine.hooks.BatchSizeCheckHook`.
+    gets a :class:`~aimclr_mm.engine.hooks.BatchSizeCheckHook`. Dataloaders
+    with ``num_workers=0`` get ``persistent_workers=False``. A run asked to
+    resume from the latest checkpoint of an empty work dir says so and
+    starts from scratch, as mmengine does.
     """
+    fit_dataloaders(cfg)
+    fresh_start = _nothing_to_resume(cfg)
     launcher = cfg.get('launcher', 'none')
     if launcher != 'none' and get_device() == 'cpu':
         cpu_dist_cfg(cfg)
@@ -105,4 +129,10 @@ def build_runner(cfg: Config) -> Runner:
     else:
         runner = Runner.from_cfg(cfg)
     add_batch_size_check(runner)
+    if fresh_start:
+        runner.logger.warning(
+            f'--resume: no checkpoint to resume from in {cfg.work_dir} (no '
+            '`last_checkpoint` file there); training starts from scratch. '
+            'Give the checkpoint as `--resume PATH` to resume from '
+            'another directory.')
     return runner

@@ -46,7 +46,9 @@ val_dataloader = dict(
         num_classes=num_classes,
         pipeline=test_pipeline,
         test_mode=True))
-test_dataloader = val_dataloader
+# A copy: `--cfg-options val_dataloader.*` (tested during training) and
+# `test_dataloader.*` (tools/test.py) are separate options.
+test_dataloader = dict(val_dataloader)
 
 val_evaluator = [dict(type='AccMetric')]
 test_evaluator = val_evaluator

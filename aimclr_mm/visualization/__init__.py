@@ -1,0 +1,3 @@
+from .tsne import tsne
+
+__all__ = ['tsne']

@@ -1,0 +1,12 @@
+_base_ = '../../_base_/finetune.py'
+
+# NTU-120 xset: 120 classes.
+ann_file = 'data/skeleton/ntu120_3d.pkl'
+num_classes = 120
+model = dict(cls_head=dict(num_classes=num_classes))
+train_dataloader = dict(dataset=dict(
+    ann_file=ann_file, split='xset_train', num_classes=num_classes))
+val_dataloader = dict(
+    dataset=dict(ann_file=ann_file, split='xset_val', num_classes=num_classes))
+test_dataloader = dict(
+    dataset=dict(ann_file=ann_file, split='xset_val', num_classes=num_classes))

@@ -1,0 +1,3 @@
+_base_ = './_base_/pku2_xsub.py'
+model = dict(data_preprocessor=dict(stream='joint'))
+load_from = 'work_dirs/aimclr_stgcn_pku2_xsub_joint/epoch_300.pth'

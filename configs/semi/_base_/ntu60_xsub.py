@@ -1,0 +1,12 @@
+_base_ = '../../_base_/semi.py'
+
+# NTU-60 xsub: 60 classes.
+ann_file = 'data/skeleton/ntu60_3d.pkl'
+num_classes = 60
+model = dict(cls_head=dict(num_classes=num_classes))
+train_dataloader = dict(dataset=dict(dataset=dict(
+    ann_file=ann_file, split='xsub_train', num_classes=num_classes)))
+val_dataloader = dict(
+    dataset=dict(ann_file=ann_file, split='xsub_val', num_classes=num_classes))
+test_dataloader = dict(
+    dataset=dict(ann_file=ann_file, split='xsub_val', num_classes=num_classes))
