@@ -1,7 +1,9 @@
-"""AimCLR end to end on the built-in synthetic data set.
+"""AimCLR end to end on the built-in synthetic data set or on real skeletons.
 
-Generates the synthetic skeleton data set, pretrains AimCLR with the NTU-60
-cross-subject joint config (shortened), then measures a randomly initialised
+Generates the synthetic skeleton data set (or converts real Kinect data:
+UTKinect-Action3D, MSRAction3D, with ``--data``), pretrains AimCLR with the
+NTU-60 cross-subject joint config (shortened), then measures a randomly
+initialised
 encoder and the pretrained one the same two ways: a linear probe on the
 frozen encoder (the linear-evaluation config) and KNN (``tools/knn_eval.py``).
 Every step runs the project's own configs and tools with the configs'
@@ -16,6 +18,9 @@ Example::
     python tools/demo.py            # about 10 minutes on 2 CPU cores
     python tools/demo.py --quick    # about 2 minutes, same table
     python tools/demo.py --tiny     # a smoke test of every step
+    # real data, cross-subject (docs/collapse.md has the measured tables)
+    python tools/demo.py --data msr_action3d --data-root PATH/msr_action3d
+    python tools/demo.py --data utkinect --data-root PATH/utkinect
 """
 import argparse
 import json
@@ -39,6 +44,13 @@ SETTINGS = dict(
     full=(40, 20, 14, 2, 25, 256),
     quick=(16, 6, 4, 1, 12, 128),
     tiny=(8, 2, 1, 1, 2, 32))
+# Real data: (converter, pretraining epochs, KNN every N epochs, linear-probe
+# epochs, queue size). Only the data, the batch, the number of epochs and
+# the queue length differ from the config: no stage switch is passed, so
+# these short runs train with InfoNCE + D3M throughout.
+REAL_DATA = dict(
+    msr_action3d=('tools/data/msr_action3d_to_pkl.py', 30, 5, 25, 128),
+    utkinect=('tools/data/kinect_v1_to_pkl.py', 60, 10, 25, 64))
 
 
 def parse_args():
@@ -58,10 +70,34 @@ def parse_args():
     parser.add_argument(
         '--no-amp',
         action='store_true',
-        help='pretrain in float32 (default: bfloat16 mixed precision on '
-        'CPU, float16 on GPU)')
+        help='pretrain in float32 (default: float16 mixed precision on GPU, '
+        'bfloat16 on a CPU with native bfloat16, float32 elsewhere)')
+    parser.add_argument(
+        '--data',
+        choices=['synthetic', *REAL_DATA],
+        default='synthetic',
+        help='the built-in synthetic set (default) or a real Kinect data set '
+        'converted from --data-root, cross-subject')
+    parser.add_argument(
+        '--data-root',
+        help='folder of the raw real data set (e.g. ../shared/data/utkinect)')
     parser.add_argument('--seed', type=int, default=0)
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.data != 'synthetic' and not args.data_root:
+        parser.error(f'--data {args.data} needs --data-root')
+    return args
+
+
+def use_amp(no_amp: bool) -> bool:
+    """bfloat16 autocast only where it is fast: on a GPU, or on a CPU with
+    native bfloat16 (AVX-512 BF16 / AMX); emulated, it is many times slower
+    than float32."""
+    import torch
+    if no_amp:
+        return False
+    if torch.cuda.is_available():
+        return True
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 class Step:
@@ -172,7 +208,7 @@ def write_results(work_dir: str, results: dict) -> None:
     with open(osp.join(work_dir, 'results.json'), 'w') as f:
         json.dump(results, f, indent=2)
     lines = [
-        '# AimCLR demo on the synthetic skeletons', '',
+        '# AimCLR demo', '',
         results['description'], '',
         '| encoder | linear top-1 | KNN top-1 (k = {}) |'.format(
             results['knn_k']), '| --- | --- | --- |'
@@ -180,7 +216,13 @@ def write_results(work_dir: str, results: dict) -> None:
     for row in results['rows']:
         lines.append(f"| {row['encoder']} | {100 * row['linear_top1']:.1f} %"
                      f" | {100 * row['knn_top1']:.1f} % |")
+    stats = results['embedding']
     lines += [
+        '', 'Embedding statistics at the last pretraining iteration: '
+        f"query_std {stats['query_std']:.4f} (unit vectors spread at random: "
+        f"0.088; collapsed: 0), key_cos {stats['key_cos']:.4f} (collapsed: "
+        f"1), logit_pos {stats['logit_pos']:.2f}, logit_neg "
+        f"{stats['logit_neg']:.2f}.",
         '', f"Wall time {results['wall_min']:.1f} min. Command: "
         f"`{results['command']}`.", '',
         '![t-SNE of the validation features](tsne.png)',
@@ -194,6 +236,14 @@ def main():
     args = parse_args()
     samples, epochs, mining, knn_every, linear_epochs, queue = SETTINGS[
         'tiny' if args.tiny else 'quick' if args.quick else 'full']
+    real = args.data != 'synthetic'
+    if real:
+        converter, epochs, knn_every, linear_epochs, queue = REAL_DATA[
+            args.data]
+        mining = None
+        if args.tiny or args.quick:
+            epochs, knn_every, linear_epochs = 2, 1, 2
+    amp = use_amp(args.no_amp)
     work_dir = osp.abspath(args.work_dir)
     os.makedirs(work_dir, exist_ok=True)
     print(f'[demo] data, logs, checkpoints, results and figures go to '
@@ -201,13 +251,17 @@ def main():
     step = Step(work_dir)
     start = time.time()
 
-    ann_file = osp.join(work_dir, 'synthetic_3d.pkl')
-    step('data', [
-        'tools/data/make_synthetic_skeletons.py', ann_file,
-        '--samples-per-class',
-        str(samples), '--seed',
-        str(args.seed)
-    ])
+    if real:
+        ann_file = osp.join(work_dir, f'{args.data}_3d.pkl')
+        step('data', [converter, osp.abspath(args.data_root), ann_file])
+    else:
+        ann_file = osp.join(work_dir, 'synthetic_3d.pkl')
+        step('data', [
+            'tools/data/make_synthetic_skeletons.py', ann_file,
+            '--samples-per-class',
+            str(samples), '--seed',
+            str(args.seed)
+        ])
     from aimclr_mm.datasets.pose_validation import load_pose_file
     data = load_pose_file(ann_file)
     num_classes = len({a['label'] for a in data['annotations']})
@@ -225,12 +279,12 @@ def main():
     step(
         'pretrain', [
             'tools/train.py', PRETRAIN_CONFIG, '--work-dir', pretrain_dir,
-            *([] if args.no_amp else ['--amp']), '--cfg-options',
-            *data_options, f'model.queue_size={queue}',
-            'train_dataloader.batch_size=32',
+            *(['--amp'] if amp else []), '--cfg-options', *data_options,
+            f'model.queue_size={queue}', 'train_dataloader.batch_size=32',
             f'train_cfg.max_epochs={epochs}',
             f'train_cfg.val_interval={knn_every}',
-            f'custom_hooks.0.start_epoch={mining}',
+            *([] if mining is None else
+              [f'custom_hooks.0.start_epoch={mining}']),
             'default_hooks.logger.interval=5'
         ],
         epochs=epochs)
@@ -287,12 +341,20 @@ def main():
     ])
 
     wall = time.time() - start
+    # the collapse monitor's statistics at the end of pretraining
+    stats = last_scalars(pretrain_dir, 'query_std')
+    embedding = {key: stats[key] for key in
+                 ('query_std', 'key_cos', 'logit_pos', 'logit_neg')}
+    stages = ('InfoNCE + D3M throughout' if mining is None else
+              f'NNM from epoch {mining + 1}')
     description = (
-        f'Synthetic skeletons: {num_classes} classes, xsub_train '
-        f"{split_sizes['xsub_train']} / xsub_val {split_sizes['xsub_val']} "
-        f'sequences; AimCLR pretrained {epochs} epochs (NNM from epoch '
-        f'{mining + 1}, KNN every {knn_every}), linear probe '
-        f'{linear_epochs} epochs, KNN k={k} (cosine, exp-weighted).')
+        f"{'Synthetic skeletons' if not real else args.data}: {num_classes} "
+        f"classes, xsub_train {split_sizes['xsub_train']} / xsub_val "
+        f"{split_sizes['xsub_val']} sequences; AimCLR pretrained {epochs} "
+        f'epochs ({stages}, batch 32, {queue} keys, '
+        f"{'bfloat16' if amp else 'float32'}, KNN every {knn_every}), "
+        f'linear probe {linear_epochs} epochs, KNN k={k} (cosine, '
+        'exp-weighted).')
     rows = [
         dict(encoder='chance (1 / classes)', linear_top1=1 / num_classes,
              knn_top1=1 / num_classes),
@@ -306,6 +368,7 @@ def main():
         work_dir,
         dict(description=description, knn_k=k, rows=rows,
              wall_min=wall / 60, command=command, seed=args.seed,
+             embedding=embedding,
              figures=figures, checkpoints=checkpoints))
     print()
     print(description)
