@@ -10,6 +10,7 @@ from mmengine.device import get_device
 from mmengine.dist import is_distributed
 from mmengine.runner import Runner
 
+from .checkpoint import use_safe_checkpoint_loading
 from .dist import cpu_dist_cfg, init_cpu_dist
 
 __all__ = ['add_runner_args', 'build_runner', 'enable_amp', 'set_work_dir']
@@ -89,8 +90,10 @@ def build_runner(cfg: Config) -> Runner:
 
     With ``cfg.launcher`` other than ``'none'`` and no accelerator, the
     config is adapted to gloo and a CPU DDP wrapper, and the process group is
-    started here, because mmengine's ``init_dist`` needs CUDA.
+    started here, because mmengine's ``init_dist`` needs CUDA. Local
+    checkpoints are loaded with :func:`use_safe_checkpoint_loading`.
     """
+    use_safe_checkpoint_loading()
     launcher = cfg.get('launcher', 'none')
     if launcher != 'none' and get_device() == 'cpu':
         cpu_dist_cfg(cfg)
