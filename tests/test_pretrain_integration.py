@@ -21,9 +21,9 @@ SMALL = [
 ]
 
 
-@pytest.fixture(scope='module')
-def workdir(tmp_path_factory):
-    root = tmp_path_factory.mktemp('pretrain')
+def write_ntu_like(root):
+    """14 sequences of 1-2 persons in root/data/skeleton/ntu60_3d.pkl: 10
+    in xsub_train, 4 in xsub_val."""
     rng = np.random.default_rng(0)
     annotations = []
     for i in range(14):
@@ -41,6 +41,12 @@ def workdir(tmp_path_factory):
     (root / 'data' / 'skeleton').mkdir(parents=True)
     with open(root / 'data' / 'skeleton' / 'ntu60_3d.pkl', 'wb') as f:
         pickle.dump(dict(split=split, annotations=annotations), f)
+
+
+@pytest.fixture(scope='module')
+def workdir(tmp_path_factory):
+    root = tmp_path_factory.mktemp('pretrain')
+    write_ntu_like(root)
     return root
 
 
