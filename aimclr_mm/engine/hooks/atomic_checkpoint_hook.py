@@ -78,13 +78,15 @@ class AtomicCheckpointHook(CheckpointHook):
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         bad = non_finite_tensors(checkpoint.get('state_dict', {}).items())
         if bad:
+            meta = checkpoint.get('meta', {})
+            kept = f'the last one is {self._kept}' if self._kept else \
+                'none was saved yet'
             raise FloatingPointError(
                 f'AtomicCheckpointHook: refusing to save a checkpoint at '
-                f'epoch {runner.epoch + 1}, iteration {runner.iter + 1}: '
+                f'epoch {meta.get("epoch")}, iteration {meta.get("iter")}: '
                 f'{len(bad)} weight tensor(s) hold NaN or Inf '
                 f'({", ".join(bad[:5])}{", ..." if len(bad) > 5 else ""}). '
-                'The checkpoints already saved are kept; the last one is '
-                f'{self._kept}.')
+                f'The checkpoints already saved are kept; {kept}.')
 
     def _atomic(self) -> bool:
         return isinstance(self.file_backend, LocalBackend)

@@ -12,6 +12,7 @@ from mmengine.runner import Runner
 
 from .checkpoint import use_safe_checkpoint_loading
 from .dist import cpu_dist_cfg, init_cpu_dist
+from .resume import find_resumable_checkpoint
 
 __all__ = ['add_runner_args', 'build_runner', 'enable_amp', 'set_work_dir']
 
@@ -91,9 +92,18 @@ def build_runner(cfg: Config) -> Runner:
     With ``cfg.launcher`` other than ``'none'`` and no accelerator, the
     config is adapted to gloo and a CPU DDP wrapper, and the process group is
     started here, because mmengine's ``init_dist`` needs CUDA. Local
-    checkpoints are loaded with :func:`use_safe_checkpoint_loading`.
+    checkpoints are loaded with :func:`use_safe_checkpoint_loading`. With
+    ``resume=True`` and no ``load_from``, the run resumes from
+    :func:`find_resumable_checkpoint` of the work directory, which passes
+    over a missing or truncated checkpoint that ``last_checkpoint`` names.
     """
     use_safe_checkpoint_loading()
+    notes = []
+    if cfg.get('resume') and cfg.get('load_from') is None \
+            and cfg.get('work_dir'):
+        path, notes = find_resumable_checkpoint(cfg.work_dir)
+        if path is not None:
+            cfg.load_from = path
     launcher = cfg.get('launcher', 'none')
     if launcher != 'none' and get_device() == 'cpu':
         cpu_dist_cfg(cfg)
@@ -102,5 +112,9 @@ def build_runner(cfg: Config) -> Runner:
             dist_cfg.pop('init_backend', None)
             init_cpu_dist(launcher, **dist_cfg)
     if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+        runner = RUNNERS.build(cfg)
+    else:
+        runner = Runner.from_cfg(cfg)
+    for note in notes:
+        runner.logger.warning(note)
+    return runner
