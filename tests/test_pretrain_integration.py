@@ -2,7 +2,6 @@
 PoseDataset at the standard path: stage switch, resume, mixed precision."""
 import json
 import os
-import pickle
 import subprocess
 import sys
 from pathlib import Path

@@ -67,7 +67,10 @@ class FiniteCheckHook(Hook):
         terms = {name: _value(value)
                  for name, value in (outputs or {}).items()
                  if name.startswith('loss')}
-        bad = [name for name, value in terms.items() if not math.isfinite(value)]
+        bad = [
+            name for name, value in terms.items()
+            if not math.isfinite(value)
+        ]
         if bad:
             finite = [f'{name}={value:.4g}' for name, value in terms.items()
                       if name not in bad]
