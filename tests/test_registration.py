@@ -16,7 +16,10 @@ EXPECTED = dict(
         'MomentumEncoder'
     ],
     DATASETS=['ClassBalancedSubset', 'KNNDataset'],
-    HOOKS=['TwoStageLossHook', 'PretrainedEncoderCheckHook'],
+    HOOKS=[
+        'TwoStageLossHook', 'PretrainedEncoderCheckHook', 'FiniteCheckHook',
+        'AtomicCheckpointHook', 'RandomStateHook'
+    ],
     OPTIM_WRAPPERS=['CPUAmpOptimWrapper'],
     METRICS=['KNNMetric'],
     LOOPS=['KNNValLoop'],
