@@ -39,3 +39,25 @@ def write_pose_dataset(path,
     with open(path, 'wb') as f:
         pickle.dump(dict(split=split, annotations=annotations), f)
     return annotations, split
+
+
+def write_ntu_like(root):
+    """14 sequences of 1-2 persons in root/data/skeleton/ntu60_3d.pkl: 10
+    in xsub_train, 4 in xsub_val."""
+    rng = np.random.default_rng(0)
+    annotations = []
+    for i in range(14):
+        frames = int(rng.integers(20, 60))
+        persons = 1 + (i % 3 == 0)
+        keypoint = rng.normal(0, 0.3, (persons, frames, 25, 3)) + [0, 0, 3]
+        annotations.append(
+            dict(
+                frame_dir=f'S001C001P{i:03d}R001A001',
+                label=i % 3,
+                total_frames=frames,
+                keypoint=keypoint.astype(np.float32)))
+    names = [a['frame_dir'] for a in annotations]
+    split = dict(xsub_train=names[:10], xsub_val=names[10:])
+    (root / 'data' / 'skeleton').mkdir(parents=True)
+    with open(root / 'data' / 'skeleton' / 'ntu60_3d.pkl', 'wb') as f:
+        pickle.dump(dict(split=split, annotations=annotations), f)

@@ -1,4 +1,9 @@
+import os
 import pickle
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +16,18 @@ from mmengine.runner import CheckpointLoader, Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 from torch.utils.data import DataLoader, Dataset
 
+import aimclr_mm.engine.runner.checkpoint as checkpoint_module
 from aimclr_mm.engine.runner import (SAFE_CHECKPOINT_GLOBALS,
-                                     UnsafeCheckpointError, load_from_local)
+                                     UnsafeCheckpointError, load_from_local,
+                                     use_safe_checkpoint_loading)
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope='module', autouse=True)
+def safe_loading():
+    """As the runner tools do."""
+    use_safe_checkpoint_loading()
 
 
 class ToyModel(BaseModel):
@@ -85,7 +100,7 @@ def test_local_paths_use_the_safe_loader():
 
 def test_real_checkpoint_loads_with_weights_only(real_checkpoint):
     path, runner = real_checkpoint
-    ckpt = torch.load(path, map_location='cpu', weights_only=True)
+    ckpt = load_from_local(str(path), map_location='cpu')
     hub = ckpt['message_hub']
     loss = hub['log_scalars']['train/loss']
     assert isinstance(loss, HistoryBuffer)
@@ -97,15 +112,15 @@ def test_real_checkpoint_loads_with_weights_only(real_checkpoint):
                                runner.model.linear.weight.detach())
 
 
-def test_real_checkpoint_needs_the_allowlist(real_checkpoint):
+def test_real_checkpoint_needs_the_allowlist(real_checkpoint, monkeypatch):
     path, _ = real_checkpoint
-    saved = torch.serialization.get_safe_globals()
-    torch.serialization.clear_safe_globals()
-    try:
-        with pytest.raises(UnsafeCheckpointError, match='HistoryBuffer'):
-            load_from_local(str(path))
-    finally:
-        torch.serialization.add_safe_globals(saved)
+    # The allowlist is only in force inside load_from_local.
+    with pytest.raises(pickle.UnpicklingError, match='HistoryBuffer'):
+        torch.load(path, map_location='cpu', weights_only=True)
+    monkeypatch.setattr(checkpoint_module, 'SAFE_CHECKPOINT_GLOBALS', [])
+    with pytest.raises(UnsafeCheckpointError, match='HistoryBuffer'):
+        load_from_local(str(path))
+    monkeypatch.undo()
     assert load_from_local(str(path))['meta']['epoch'] == 2
 
 
@@ -218,3 +233,35 @@ def test_allowlist_is_small():
     assert all(
         name.startswith(('numpy', 'mmengine', 'builtins.getattr'))
         for name in names)
+
+
+def test_importing_the_plugin_changes_no_loader():
+    """``import aimclr_mm`` registers components and nothing else: in a
+    fresh interpreter mmengine's loaders and torch's allowlist stay."""
+    code = textwrap.dedent("""
+        import torch
+        from mmengine.runner import CheckpointLoader
+        before = (dict(CheckpointLoader._schemes), torch.load,
+                  list(torch.serialization.get_safe_globals()))
+        import aimclr_mm
+        from aimclr_mm.engine.runner import load_from_local
+        after = (dict(CheckpointLoader._schemes), torch.load,
+                 list(torch.serialization.get_safe_globals()))
+        assert before[0].keys() == after[0].keys()
+        assert all(before[0][k] is after[0][k] for k in before[0])
+        assert before[1] is after[1] and before[2] == after[2], after[2]
+        assert CheckpointLoader._get_checkpoint_loader('a.pth') \
+            is not load_from_local
+        aimclr_mm.engine.runner.use_safe_checkpoint_loading()
+        assert CheckpointLoader._get_checkpoint_loader('a.pth') \
+            is load_from_local
+        assert torch.serialization.get_safe_globals() == before[2]
+        print('unchanged')
+    """)
+    out = subprocess.run([sys.executable, '-c', code],
+                         capture_output=True,
+                         text=True,
+                         timeout=120,
+                         env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert 'unchanged' in out.stdout

@@ -14,7 +14,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from aimclr_mm.datasets import ClassBalancedSubset
-from aimclr_mm.engine.runner import build_runner
+from aimclr_mm.engine.runner import build_runner, load_from_local
 from pose_data import write_pose_dataset
 from tool_module import load_tool
 
@@ -242,7 +242,7 @@ def linear_run(tiny, pretrain_ckpt):
 
 def test_linear_keeps_the_encoder_frozen(linear_run, pretrain_ckpt):
     runner, head_before = linear_run
-    pretrained = torch.load(pretrain_ckpt)['state_dict']
+    pretrained = load_from_local(str(pretrain_ckpt))['state_dict']
     encoder = runner.model.backbone.state_dict()
     # Weights and BatchNorm statistics (running mean/var, batch counts).
     assert any('running_mean' in k for k in encoder)
@@ -252,7 +252,8 @@ def test_linear_keeps_the_encoder_frozen(linear_run, pretrain_ckpt):
     assert not any(p.requires_grad for p in runner.model.backbone.parameters())
     # ... while the classifier did learn.
     assert not torch.equal(runner.model.cls_head.fc.weight, head_before)
-    saved = torch.load(osp.join(runner.work_dir, 'epoch_1.pth'))['state_dict']
+    saved = load_from_local(
+        osp.join(runner.work_dir, 'epoch_1.pth'))['state_dict']
     for key, value in encoder.items():
         assert torch.equal(saved[f'backbone.{key}'], value), key
 
@@ -281,7 +282,7 @@ def test_test_dump_and_fusion_of_identical_streams(linear_run, tiny, capsys):
 
 
 def test_checkpoint_without_encoder_fails_loudly(tiny, pretrain_ckpt):
-    state = torch.load(pretrain_ckpt)['state_dict']
+    state = load_from_local(str(pretrain_ckpt))['state_dict']
     renamed = {
         k.replace('backbone.', 'encoder.', 1): v
         for k, v in state.items()

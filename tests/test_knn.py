@@ -13,7 +13,7 @@ from mmengine.registry import init_default_scope
 
 from aimclr_mm.datasets import KNNDataset
 from aimclr_mm.datasets.knn_dataset import query_split_of
-from aimclr_mm.engine.runner import build_runner
+from aimclr_mm.engine.runner import build_runner, load_from_local
 from aimclr_mm.evaluation import KNNMetric, knn_predict
 from aimclr_mm.evaluation.metrics import knn_metric
 from pose_data import write_pose_dataset
@@ -236,7 +236,7 @@ def test_knn_eval_tool_matches_the_features(pretrain_run, tiny):
 
     # The same numbers from features computed here with the checkpoint.
     model = runner.model.eval()
-    pretrained = torch.load(ckpt)['state_dict']
+    pretrained = load_from_local(str(ckpt))['state_dict']
     assert torch.equal(model.backbone.gcn[0].gcn.PA,
                        pretrained['backbone.gcn.0.gcn.PA'])
     feats, labels, bank = [], [], []

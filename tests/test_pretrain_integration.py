@@ -2,7 +2,6 @@
 PoseDataset at the standard path: stage switch, resume, mixed precision."""
 import json
 import os
-import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from pose_data import write_ntu_like
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / 'configs' / 'aimclr_stgcn_ntu60_xsub_joint.py'
@@ -24,23 +24,7 @@ SMALL = [
 @pytest.fixture(scope='module')
 def workdir(tmp_path_factory):
     root = tmp_path_factory.mktemp('pretrain')
-    rng = np.random.default_rng(0)
-    annotations = []
-    for i in range(14):
-        frames = int(rng.integers(20, 60))
-        persons = 1 + (i % 3 == 0)
-        keypoint = rng.normal(0, 0.3, (persons, frames, 25, 3)) + [0, 0, 3]
-        annotations.append(
-            dict(
-                frame_dir=f'S001C001P{i:03d}R001A001',
-                label=i % 3,
-                total_frames=frames,
-                keypoint=keypoint.astype(np.float32)))
-    names = [a['frame_dir'] for a in annotations]
-    split = dict(xsub_train=names[:10], xsub_val=names[10:])
-    (root / 'data' / 'skeleton').mkdir(parents=True)
-    with open(root / 'data' / 'skeleton' / 'ntu60_3d.pkl', 'wb') as f:
-        pickle.dump(dict(split=split, annotations=annotations), f)
+    write_ntu_like(root)
     return root
 
 

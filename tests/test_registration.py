@@ -15,9 +15,11 @@ EXPECTED = dict(
         'ProjectionMLP', 'InfoNCELoss', 'D3MLoss', 'NNMLoss',
         'MomentumEncoder'
     ],
-    DATASETS=['ClassBalancedSubset', 'KNNDataset'],
+    DATASETS=['ClassBalancedSubset', 'KNNDataset', 'SkeletonPoseDataset'],
     HOOKS=[
-        'TwoStageLossHook', 'PretrainedEncoderCheckHook', 'CollapseMonitorHook'
+        'TwoStageLossHook', 'PretrainedEncoderCheckHook', 'FiniteCheckHook',
+        'AtomicCheckpointHook', 'RandomStateHook', 'CollapseMonitorHook',
+        'BatchSizeCheckHook'
     ],
     OPTIM_WRAPPERS=['CPUAmpOptimWrapper'],
     METRICS=['KNNMetric'],

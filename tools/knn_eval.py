@@ -13,7 +13,7 @@ import copy
 from mmengine.config import Config
 from mmengine.dist import is_main_process
 
-import aimclr_mm  # noqa: F401  registers components, safe checkpoints
+import aimclr_mm  # noqa: F401  registers components
 from aimclr_mm.engine.runner import (add_runner_args, build_runner,
                                      close_dist, set_work_dir)
 from aimclr_mm.datasets.knn_dataset import query_split_of

@@ -2,7 +2,7 @@ import argparse
 
 from mmengine.config import Config
 
-import aimclr_mm  # noqa: F401  registers components, safe checkpoints
+import aimclr_mm  # noqa: F401  registers components
 from aimclr_mm.engine.runner import (add_runner_args, build_runner,
                                      close_dist, enable_amp, set_work_dir)
 

@@ -6,9 +6,14 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=10, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
+    # written by rename, the oldest deleted after; non-finite weights refused
+    checkpoint=dict(type='AtomicCheckpointHook', interval=1, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    sync_buffers=dict(type='SyncBuffersHook'))
+    sync_buffers=dict(type='SyncBuffersHook'),
+    # stops training at the first NaN/Inf loss term or parameter
+    finite_check=dict(type='FiniteCheckHook'),
+    # random states in every checkpoint, so that --resume is exact
+    random_states=dict(type='RandomStateHook'))
 
 # ``tools/train.py`` and ``tools/test.py`` switch the backend to gloo (and
 # drop the DDP ``device_ids``) when CUDA is not available.

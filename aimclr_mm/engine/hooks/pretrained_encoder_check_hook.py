@@ -7,6 +7,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import CheckpointLoader
 
 from mmaction.registry import HOOKS
+from .finite_check_hook import non_finite_tensors
 
 
 def _group(keys: Sequence[str]) -> str:
@@ -26,7 +27,8 @@ class PretrainedEncoderCheckHook(Hook):
     many tensors were taken, which checkpoint tensors were ignored and
     which model tensors kept their initialisation. It raises
     ``RuntimeError`` when a required tensor was not in the checkpoint or had
-    another shape:
+    another shape, and ``FloatingPointError`` when a loaded tensor holds NaN
+    or Inf (e.g. the checkpoint of a diverged pretraining):
 
     - before training: every tensor under ``prefixes`` (the encoder);
     - before testing: every tensor under ``test_prefixes``; None (default)
@@ -95,6 +97,13 @@ class PretrainedEncoderCheckHook(Hook):
             f'ignored {len(ignored)} checkpoint tensors '
             f'({_group(ignored) or "none"}); kept at initialisation: '
             f'{", ".join(kept) or "none"}')
+        bad = non_finite_tensors((key, ckpt_state[key]) for key in taken)
+        if bad:
+            raise FloatingPointError(
+                f'PretrainedEncoderCheckHook: {load_from} holds NaN or Inf in '
+                f'{len(bad)} of the {len(taken)} tensors loaded for {stage}: '
+                f'{", ".join(bad[:10])}{", ..." if len(bad) > 10 else ""}. '
+                'The run that wrote it diverged; use an earlier checkpoint.')
         if not required:
             raise RuntimeError(
                 f'PretrainedEncoderCheckHook: the model has no tensor under '

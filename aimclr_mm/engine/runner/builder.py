@@ -8,10 +8,12 @@ from mmaction.registry import RUNNERS
 from mmengine.config import Config, DictAction
 from mmengine.device import get_device
 from mmengine.dist import is_distributed
-from mmengine.runner import Runner, find_latest_checkpoint
+from mmengine.runner import Runner
 
 from ..hooks import add_batch_size_check
+from .checkpoint import use_safe_checkpoint_loading
 from .dist import cpu_dist_cfg, init_cpu_dist
+from .resume import find_resumable_checkpoint
 
 __all__ = [
     'add_runner_args', 'build_runner', 'enable_amp', 'set_work_dir',
@@ -98,12 +100,6 @@ def fit_dataloaders(cfg: Config) -> Config:
     return cfg
 
 
-def _nothing_to_resume(cfg: Config) -> bool:
-    """``resume=True`` without a path and no checkpoint in the work dir."""
-    return bool(cfg.get('resume')) and not cfg.get('load_from') and \
-        find_latest_checkpoint(cfg.work_dir) is None
-
-
 def build_runner(cfg: Config) -> Runner:
     """Build the Runner of ``cfg`` (``runner_type`` or mmengine's Runner).
 
@@ -111,12 +107,24 @@ def build_runner(cfg: Config) -> Runner:
     config is adapted to gloo and a CPU DDP wrapper, and the process group is
     started here, because mmengine's ``init_dist`` needs CUDA. Every runner
     gets a :class:`~aimclr_mm.engine.hooks.BatchSizeCheckHook`. Dataloaders
-    with ``num_workers=0`` get ``persistent_workers=False``. A run asked to
-    resume from the latest checkpoint of an empty work dir says so and
-    starts from scratch, as mmengine does.
+    with ``num_workers=0`` get ``persistent_workers=False``. Local
+    checkpoints are loaded with :func:`use_safe_checkpoint_loading`. With
+    ``resume=True`` and no ``load_from``, the run resumes from
+    :func:`find_resumable_checkpoint` of the work directory, which passes
+    over a missing or truncated checkpoint that ``last_checkpoint`` names;
+    with no checkpoint there it says so and starts from scratch, as mmengine
+    does.
     """
     fit_dataloaders(cfg)
-    fresh_start = _nothing_to_resume(cfg)
+    use_safe_checkpoint_loading()
+    notes, fresh_start = [], False
+    if cfg.get('resume') and cfg.get('load_from') is None \
+            and cfg.get('work_dir'):
+        path, notes = find_resumable_checkpoint(cfg.work_dir)
+        if path is not None:
+            cfg.load_from = path
+        else:
+            fresh_start = True
     launcher = cfg.get('launcher', 'none')
     if launcher != 'none' and get_device() == 'cpu':
         cpu_dist_cfg(cfg)
@@ -131,8 +139,10 @@ def build_runner(cfg: Config) -> Runner:
     add_batch_size_check(runner)
     if fresh_start:
         runner.logger.warning(
-            f'--resume: no checkpoint to resume from in {cfg.work_dir} (no '
-            '`last_checkpoint` file there); training starts from scratch. '
+            f'--resume: no checkpoint to resume from in {cfg.work_dir}; '
+            'training starts from scratch. '
             'Give the checkpoint as `--resume PATH` to resume from '
             'another directory.')
+    for note in notes:
+        runner.logger.warning(note)
     return runner

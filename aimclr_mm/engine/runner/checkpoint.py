@@ -2,10 +2,12 @@
 
 Since torch 2.6 ``torch.load`` defaults to ``weights_only=True``, which
 refuses the few non-tensor objects that mmengine writes into checkpoint
-metadata. Importing this module allowlists exactly those objects and makes
-mmengine's loader for local paths (used by ``load_from``, ``resume`` and
-``init_cfg=dict(type='Pretrained')``) load with ``weights_only=True``; any
-other pickled global is refused with :class:`UnsafeCheckpointError`.
+metadata. :func:`use_safe_checkpoint_loading` allowlists exactly those
+objects and makes mmengine's loader for local paths (used by ``load_from``,
+``resume`` and ``init_cfg=dict(type='Pretrained')``) load with
+``weights_only=True``; any other pickled global is refused with
+:class:`UnsafeCheckpointError`. Importing this module changes nothing: the
+runner tools (through :func:`~aimclr_mm.engine.runner.build_runner`) opt in.
 """
 import os.path as osp
 import pickle
@@ -18,7 +20,8 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 
 __all__ = [
-    'UnsafeCheckpointError', 'SAFE_CHECKPOINT_GLOBALS', 'load_from_local'
+    'UnsafeCheckpointError', 'SAFE_CHECKPOINT_GLOBALS', 'load_from_local',
+    'use_safe_checkpoint_loading'
 ]
 
 # ``HistoryBuffer.__getstate__`` stores its statistics methods; pickle
@@ -72,7 +75,9 @@ SAFE_CHECKPOINT_GLOBALS: List[Union[Callable, tuple]] = [
 def _refusal_reason(filename: str, error: Exception) -> str:
     """Say which pickled object made ``weights_only`` loading fail."""
     try:
-        names = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
+        with torch.serialization.safe_globals(SAFE_CHECKPOINT_GLOBALS):
+            names = torch.serialization.get_unsafe_globals_in_checkpoint(
+                filename)
     except Exception:  # legacy (non-zip) files cannot be scanned
         names = []
     message = str(error)
@@ -98,8 +103,9 @@ def load_from_local(filename: str,
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
     try:
-        return torch.load(
-            filename, map_location=map_location, weights_only=True)
+        with torch.serialization.safe_globals(SAFE_CHECKPOINT_GLOBALS):
+            return torch.load(
+                filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
         raise UnsafeCheckpointError(
             f'Refusing to load checkpoint {filename}: '
@@ -109,7 +115,15 @@ def load_from_local(filename: str,
             'file to a plain state dict with code you trust.') from None
 
 
-torch.serialization.add_safe_globals(SAFE_CHECKPOINT_GLOBALS)
-# '' is mmengine's fallback scheme: every path without a URL prefix.
-CheckpointLoader.register_scheme(
-    prefixes='', loader=load_from_local, force=True)
+def use_safe_checkpoint_loading() -> None:
+    """Make mmengine load local checkpoints with :func:`load_from_local`.
+
+    Replaces mmengine's loader of paths without a URL prefix (``load_from``,
+    ``resume``, ``Pretrained`` init) for the rest of the process. The runner
+    tools call it; code that imports :mod:`aimclr_mm` as a plugin keeps
+    mmengine's loader unless it calls this. Calling it again does nothing.
+    """
+    # '' is mmengine's fallback scheme: every path without a URL prefix.
+    if CheckpointLoader._schemes.get('') is not load_from_local:
+        CheckpointLoader.register_scheme(
+            prefixes='', loader=load_from_local, force=True)

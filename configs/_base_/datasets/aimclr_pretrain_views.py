@@ -25,11 +25,14 @@ train_pipeline = [
     dict(type='PackActionInputs'),
 ]
 
-# Per-GPU batch for 8 GPUs (8 x 16 = 128).
+# Per-GPU batch for 8 GPUs (8 x 16 = 128). Workers start afresh every epoch,
+# seeded from the main process's random state (in every checkpoint), so that
+# a resumed run draws the augmentations of the uninterrupted one.
 train_dataloader = dict(
     batch_size=16,
     num_workers=4,
-    persistent_workers=True,
+    persistent_workers=False,
+    worker_init_fn=dict(type='seed_worker'),
     drop_last=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     # mmaction2's PoseDataset that unpickles only data and checks every

@@ -22,11 +22,13 @@ train_pipeline = [
     dict(type='PackActionInputs', meta_keys=('frame_dir', )),
 ]
 
-# Per-GPU batch for 8 GPUs (8 x 16 = 128).
+# Per-GPU batch for 8 GPUs (8 x 16 = 128). Training workers start afresh
+# every epoch, seeded from the main process, so that --resume is exact.
 train_dataloader = dict(
     batch_size=16,
     num_workers=4,
-    persistent_workers=True,
+    persistent_workers=False,
+    worker_init_fn=dict(type='seed_worker'),
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
