@@ -49,7 +49,7 @@ SETTINGS = dict(
 # the queue length differ from the config: no stage switch is passed, so
 # these short runs train with InfoNCE + D3M throughout.
 REAL_DATA = dict(
-    msr_action3d=('tools/data/msr_action3d_to_pkl.py', 30, 5, 25, 128),
+    msr_action3d=('tools/data/msr_action3d_to_pkl.py', 25, 5, 25, 128),
     utkinect=('tools/data/kinect_v1_to_pkl.py', 60, 10, 25, 64))
 
 
@@ -134,8 +134,13 @@ class Step:
                                 if '/' in k)
             print(f'[demo] {name}: epoch {epoch} {metrics}', flush=True)
 
-    def __call__(self, name: str, args, epochs: int = 0) -> str:
+    def __call__(self, name: str, args, epochs: int = 0,
+                 done: str = None) -> str:
         log_file = osp.join(self.work_dir, f'{name}.log')
+        if done is not None and osp.exists(done):
+            print(f'[demo] {name}: {done} exists, step skipped (delete it '
+                  'to run the step again)', flush=True)
+            return ''
         print(f'[demo] {name}: log {log_file}', flush=True)
         start, last, lines = time.time(), [None], []
         with open(log_file, 'w') as log:
@@ -287,7 +292,8 @@ def main():
               [f'custom_hooks.0.start_epoch={mining}']),
             'default_hooks.logger.interval=5'
         ],
-        epochs=epochs)
+        epochs=epochs,
+        done=osp.join(pretrain_dir, f'epoch_{epochs}.pth'))
     checkpoints = dict(
         aimclr=osp.join(pretrain_dir, f'epoch_{epochs}.pth'),
         random=osp.join(work_dir, 'random_init.pth'))
