@@ -17,7 +17,6 @@ extreme_view = [
 ]
 
 train_pipeline = [
-    dict(type='PreNormalizeFrame50', clip_len=50, num_person=2),
     # views stacked as [normal query, key, extreme query]
     dict(
         type='SkeletonMultiView',
@@ -25,6 +24,9 @@ train_pipeline = [
     dict(type='PackActionInputs'),
 ]
 
+# frame50 runs once per data set in Frame50PoseDataset, not per sample and
+# epoch, cached beside the annotation file; train_dataloader.dataset.cache=
+# False recomputes it in memory at each start instead.
 # Per-GPU batch for 8 GPUs (8 x 16 = 128).
 train_dataloader = dict(
     batch_size=16,
@@ -33,7 +35,9 @@ train_dataloader = dict(
     drop_last=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        type='PoseDataset',
+        type='Frame50PoseDataset',
         ann_file='data/skeleton/ntu60_3d.pkl',
         split='xsub_train',
+        frame50=dict(clip_len=50, num_person=2),
+        cache=True,
         pipeline=train_pipeline))
