@@ -225,3 +225,45 @@ def test_contrastive_logits_stay_float32_under_bfloat16_autocast():
     assert all(v.dtype == torch.float32 for v in losses.values())
     # the bank keeps float32 keys
     assert model.queue.bank.dtype == torch.float32
+
+
+def test_deferred_enqueue_keeps_bank_of_step_and_checkpoint():
+    """A step's logits use the bank before its keys; the keys are written
+    without copying the bank, before the next step and before a save."""
+    torch.manual_seed(0)
+    model = MODELS.build(SMALL_MODEL)
+    bank = model.queue._buffers['bank']
+    before = bank.clone()
+    losses = model.loss(views(n=6))
+    # pending: the bank autograd holds is untouched until the backward
+    assert torch.equal(bank, before)
+    sum(losses.values()).backward()
+    state = model.state_dict()
+    assert int(state['queue.ptr']) == 6
+    assert not torch.equal(state['queue.bank'][:, :6], before[:, :6])
+    assert torch.equal(state['queue.bank'][:, 6:], before[:, 6:])
+    assert model.queue._buffers['bank'] is bank  # written in place
+    # a loaded state replaces the pending keys of the state it replaces
+    model.loss(views(n=4, seed=1))
+    model.load_state_dict(state)
+    assert torch.equal(model.queue.bank, state['queue.bank'])
+    assert int(model.queue.ptr) == 6
+
+
+def test_logits_see_previous_keys_only():
+    torch.manual_seed(0)
+    model = MODELS.build(dict(SMALL_MODEL, loss_d3m=None, eadm=None))
+    seen = []
+    logits = model._logits
+
+    def spy(query, key, bank):
+        seen.append(bank.clone())
+        return logits(query, key, bank)
+
+    model._logits = spy
+    first = model.loss(views(n=3, num_views=2))
+    sum(first.values()).backward()
+    keys = model.queue.bank[:, :3].clone()
+    model.loss(views(n=3, num_views=2, seed=1))
+    assert not torch.equal(seen[0][:, :3], keys)
+    assert torch.equal(seen[1][:, :3], keys)

@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from aimclr_mm.datasets.transforms import PreNormalizeFrame50
-from aimclr_mm.datasets.transforms.frame50 import resize_frames
+from aimclr_mm.datasets.transforms.frame50 import (align_shoulders,
+                                                   resize_frames)
 from mmaction.registry import TRANSFORMS
 
 NAME = 'S001C002P003R002A013'
@@ -100,17 +101,29 @@ def test_matches_opencv_resize_of_centred_frames():
             atol=1e-5)
 
 
-def test_only_valid_frames_are_resized():
+def test_first_length_frames_are_resized():
+    """As the official preprocessing: ``length`` counts the frames where
+    person 0's first joint is non-zero and the first ``length`` frames are
+    resized, whatever lies inside them."""
     rng = np.random.default_rng(3)
     person, _ = moving_person(rng, 61)
     keypoint = np.stack((person, np.zeros_like(person)))
     expected = PreNormalizeFrame50()(results_for(keypoint))['keypoint']
-    # Raw NTU-style zero frames at the end and a dropped frame inside.
+    # Raw NTU-style zero frames at the end are cut.
     padded = np.zeros((2, 90, 25, 3))
-    inside = np.r_[0:20, 21:62]
-    padded[:, inside] = keypoint
+    padded[:, :61] = keypoint
     out = PreNormalizeFrame50()(results_for(padded))['keypoint']
     np.testing.assert_allclose(out, expected, atol=1e-12)
+    # An empty frame inside does not stretch the length: 61 valid frames, so
+    # frames 0..60 (the empty frame 20 included) are resized and the last
+    # valid frame, 61, is left out.
+    holed = np.zeros((2, 90, 25, 3))
+    holed[:, np.r_[0:20, 21:62]] = keypoint
+    out = PreNormalizeFrame50()(results_for(holed))['keypoint']
+    centred = holed[:, :61] - holed[:, :61, 20:21]
+    first = align_shoulders(resize_frames(centred, 50), 4, 8)
+    np.testing.assert_allclose(out, first, atol=1e-12)
+    assert not np.allclose(out, expected, atol=1e-3)
 
 
 def test_persons_padded_and_truncated():

@@ -46,8 +46,11 @@ class PreNormalizeFrame50(BaseTransform):
     skeletons such as mmaction2's ``ntu60_3d.pkl``.
 
     Per sample: (1) every joint minus the centre joint of the same person
-    and frame; (2) the valid frames (person 0's first joint non-zero) linearly
-    resized to ``clip_len`` frames, all persons alike; (3) each person and
+    and frame; (2) the first ``length`` frames linearly resized to
+    ``clip_len`` frames, all persons alike, where ``length`` counts the
+    frames in which person 0's first joint is non-zero (the official
+    preprocessing: trailing empty frames are cut, an empty frame inside the
+    sequence is kept and pushes the last valid frame out); (3) each person and
     frame rotated about y so that its left-to-right shoulder vector on the
     x-z plane lies along +x; (4) persons truncated or zero-padded to
     ``num_person``. An absent person (all zeros) stays exactly zero.
@@ -100,22 +103,22 @@ class PreNormalizeFrame50(BaseTransform):
         keypoint = keypoint[:self.num_person]
         self._check(keypoint, results)
 
-        valid = np.any(keypoint[0, :, 0] != 0, axis=-1)
-        if not valid.any():
+        length = int(np.any(keypoint[0, :, 0] != 0, axis=-1).sum())
+        if length == 0:
             raise ValueError(
                 f'PreNormalizeFrame50: sample {sample_name(results)} has no '
                 'valid frame (person 0 is absent in all '
                 f'{keypoint.shape[1]} frames)')
 
         keypoint = keypoint - keypoint[:, :, self.center_joint, None]
-        keypoint = resize_frames(keypoint[:, valid], self.clip_len)
+        keypoint = resize_frames(keypoint[:, :length], self.clip_len)
         keypoint = align_shoulders(keypoint, *self.shoulder_joints)
         results['keypoint'] = self._pad_persons(keypoint)
 
         if 'keypoint_score' in results:
             score = results['keypoint_score'][:self.num_person]
             results['keypoint_score'] = self._pad_persons(
-                resize_frames(score[:, valid], self.clip_len))
+                resize_frames(score[:, :length], self.clip_len))
         results['total_frames'] = self.clip_len
         return results
 

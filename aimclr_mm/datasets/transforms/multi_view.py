@@ -1,4 +1,3 @@
-import copy
 from typing import Callable, Dict, Sequence, Union
 
 import numpy as np
@@ -12,9 +11,11 @@ from .utils import get_keypoint, sample_name
 class SkeletonMultiView(BaseTransform):
     """Augment one skeleton sequence into several views.
 
-    Each view runs its own pipeline on its own deep copy of the results, so
-    every view gets an independent random draw (seeded augmentations must not
-    share a seed across views). AimCLR uses three views, in this order:
+    Each view runs its own pipeline on its own shallow copy of the results,
+    so every view gets an independent random draw (seeded augmentations must
+    not share a seed across views). The arrays are shared, not copied: view
+    transforms must return new arrays rather than write into their input,
+    as all skeleton transforms of this package do. AimCLR uses three views, in this order:
     normal query, normal key, extreme query.
 
     Required keys: ``keypoint`` (M, T, V, C). Modified keys: ``keypoint``,
@@ -71,7 +72,7 @@ class SkeletonMultiView(BaseTransform):
         get_keypoint(results, 'SkeletonMultiView')
         outputs = []
         for i, view in enumerate(self.views):
-            view_results = view(copy.deepcopy(results))
+            view_results = view(dict(results))
             if view_results is None:
                 raise RuntimeError(
                     f'SkeletonMultiView: view {i} returned None for sample '

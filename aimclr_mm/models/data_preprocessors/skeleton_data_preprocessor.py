@@ -1,9 +1,12 @@
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmaction.datasets.transforms import JointToBone
 from mmaction.models import ActionDataPreprocessor
 from mmaction.registry import MODELS
+from mmengine.dist import get_rank
+
+from .batch_augmentations import BatchMultiView
 
 STREAMS = ('joint', 'motion', 'bone')
 
@@ -43,13 +46,32 @@ class SkeletonDataPreprocessor(ActionDataPreprocessor):
         layout (str): Skeleton layout whose bones to use, as mmaction2's
             ``JointToBone`` knows them (``'nturgb+d'``, ``'openpose'``,
             ``'coco'``). Defaults to ``'nturgb+d'``.
+        augment_views (Sequence[Sequence[dict]], optional): Augment on the
+            batch's device instead of in the data pipeline: one list of
+            skeleton augmentation configs per view (the numpy transforms'
+            types and arguments, e.g. ``[normal_view, normal_view,
+            extreme_view]``), applied by their batched torch counterparts
+            with a draw per sample. Training batches then arrive as
+            un-augmented (N, M, T, V, C). Defaults to None: the views come
+            augmented from the data pipeline.
+        augment_seed (int, optional): Seed of the device augmentations'
+            generator, offset by the rank. Defaults to None: torch's
+            initial seed, which ``randomness=dict(seed=...)`` sets.
 
     Inputs: (N, num_views, M, T, V, C); outputs the same shape.
     """
 
-    def __init__(self, stream: str = 'joint', layout: str = 'nturgb+d',
+    def __init__(self,
+                 stream: str = 'joint',
+                 layout: str = 'nturgb+d',
+                 augment_views: Optional[Sequence[Sequence[Dict]]] = None,
+                 augment_seed: Optional[int] = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)
+        self.augment = BatchMultiView(augment_views) \
+            if augment_views is not None else None
+        self.augment_seed = augment_seed
+        self._generator = None
         if stream not in STREAMS:
             raise ValueError(f'Unknown skeleton stream {stream!r}; expected '
                              f'one of {STREAMS}')
@@ -59,5 +81,20 @@ class SkeletonDataPreprocessor(ActionDataPreprocessor):
     def preprocess(self, inputs, data_samples, training: bool = False):
         inputs, data_samples = super().preprocess(inputs, data_samples,
                                                   training)
+        if training and self.augment is not None:
+            if inputs.dim() != 5:
+                raise ValueError(
+                    'SkeletonDataPreprocessor: device augmentation expects '
+                    'un-augmented skeletons (N, M, T, V, C) from the data '
+                    f'pipeline, got shape {tuple(inputs.shape)}')
+            inputs = self.augment(inputs, self._get_generator(inputs.device))
         return skeleton_stream(inputs, self.stream,
                                self.bone_pairs), data_samples
+
+    def _get_generator(self, device: torch.device) -> torch.Generator:
+        if self._generator is None or self._generator.device != device:
+            seed = self.augment_seed if self.augment_seed is not None \
+                else torch.initial_seed()
+            self._generator = torch.Generator(device=device)
+            self._generator.manual_seed((seed + get_rank()) % 2**63)
+        return self._generator

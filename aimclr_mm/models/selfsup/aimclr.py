@@ -128,15 +128,17 @@ class AimCLR(BaseModel):
             raise ValueError(
                 f'AimCLR expects inputs (N, views, M, T, V, C) with at least '
                 f'{min_views} views, got shape {tuple(inputs.shape)}')
+        # the previous step's keys: its backward is done by now
+        self.queue.flush()
         query = self._embed(self.backbone(inputs[:, 0]))
         with torch.no_grad():
             self.momentum_encoder.update_parameters(
                 nn.Sequential(self.backbone, self.neck))
             key = F.normalize(
                 self.momentum_encoder(inputs[:, 1]).float(), dim=1)
-        # a snapshot: the enqueue below writes the bank in place, and
-        # autograd still needs the entries these logits were made from
-        bank = self.queue.bank.clone()
+        # the bank before this batch's keys; they are enqueued deferred (see
+        # KeyQueue), as autograd keeps this bank until the backward
+        bank = self.queue.bank
         logits = self._logits(query, key, bank)
 
         losses = dict()

@@ -1,3 +1,4 @@
+import torch
 import torch.nn as nn
 from mmaction.registry import MODELS
 from mmengine.model import ExponentialMovingAverage
@@ -18,6 +19,9 @@ class MomentumEncoder(ExponentialMovingAverage):
         copy_init (bool): Start from a copy of the query encoder (MoCo). With
             False the key encoder keeps its own initialisation, as the
             official AimCLR code ends up doing. Defaults to True.
+
+    The update is one fused ``torch._foreach_lerp_`` over all parameters
+    (the same arithmetic as mmengine's per-tensor ``lerp_``).
     """
 
     def __init__(self,
@@ -28,12 +32,13 @@ class MomentumEncoder(ExponentialMovingAverage):
         super().__init__(model, momentum=1 - momentum, update_buffers=False)
         self.copy_init = copy_init
 
+    @torch.no_grad()
     def update_parameters(self, model: nn.Module) -> None:
         source = dict(model.named_parameters())
+        averaged = [param.data for param in self.avg_parameters.values()]
+        current = [source[name].data for name in self.avg_parameters]
         if self.steps == 0 and self.copy_init:
-            for name, param in self.avg_parameters.items():
-                param.data.copy_(source[name].data)
+            torch._foreach_copy_(averaged, current)
         else:
-            for name, param in self.avg_parameters.items():
-                self.avg_func(param.data, source[name].data, self.steps)
+            torch._foreach_lerp_(averaged, current, self.momentum)
         self.steps += 1

@@ -17,7 +17,6 @@ extreme_view = [
 ]
 
 train_pipeline = [
-    dict(type='PreNormalizeFrame50', clip_len=50, num_person=2),
     # views stacked as [normal query, key, extreme query]
     dict(
         type='SkeletonMultiView',
@@ -28,6 +27,9 @@ train_pipeline = [
 # Per-GPU batch for 8 GPUs (8 x 16 = 128). Workers start afresh every epoch,
 # seeded from the main process's random state (in every checkpoint), so that
 # a resumed run draws the augmentations of the uninterrupted one.
+# frame50 runs once per data set in Frame50PoseDataset, not per sample and
+# epoch, cached beside the annotation file; train_dataloader.dataset.cache=
+# False recomputes it in memory at each start instead.
 train_dataloader = dict(
     batch_size=16,
     num_workers=4,
@@ -35,12 +37,14 @@ train_dataloader = dict(
     worker_init_fn=dict(type='seed_worker'),
     drop_last=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    # mmaction2's PoseDataset that unpickles only data and checks every
-    # sample (NTU layout: 25 joints, 3 coordinates; labels < num_classes)
-    # when it is built; on_invalid='skip' leaves bad samples out.
+    # SkeletonPoseDataset (unpickles only data, checks every sample: NTU
+    # layout, 25 joints, 3 coordinates, labels < num_classes; on_invalid=
+    # 'skip' leaves bad samples out) with frame50 done once.
     dataset=dict(
-        type='SkeletonPoseDataset',
+        type='Frame50PoseDataset',
         ann_file='data/skeleton/ntu60_3d.pkl',
         split='xsub_train',
         num_classes=60,
+        frame50=dict(clip_len=50, num_person=2),
+        cache=True,
         pipeline=train_pipeline))
