@@ -6,7 +6,6 @@ model = dict(eadm=None, loss_d3m=None)
 custom_hooks = []
 train_dataloader = dict(
     dataset=dict(pipeline=[
-        dict(type='PreNormalizeFrame50', clip_len=50, num_person=2),
         dict(
             type='SkeletonMultiView',
             views=[{{_base_.extreme_view}}, {{_base_.extreme_view}}]),
