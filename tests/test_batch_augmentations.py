@@ -221,3 +221,20 @@ def test_seeded_config_rejected():
         build_batch_augmentation(dict(type='SkeletonShear', seed=3))
     with pytest.raises(ValueError, match='No batched version'):
         build_batch_augmentation(dict(type='PreNormalizeFrame50'))
+
+
+def test_device_augmentation_config_builds_three_views():
+    from pathlib import Path
+
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        Path(__file__).resolve().parents[1] / 'configs' / 'device_aug' /
+        'aimclr_stgcn_ntu60_xsub_joint.py')
+    assert cfg.train_dataloader.dataset.pipeline == [
+        dict(type='PackActionInputs')
+    ]
+    pre = MODELS.build(cfg.model.data_preprocessor)
+    x = [torch.randn(2, 50, 25, 3) for _ in range(2)]
+    out = pre(dict(inputs=x, data_samples=None), training=True)['inputs']
+    assert out.shape == (2, 3, 2, 50, 25, 3)
+    assert not torch.equal(out[:, 0], out[:, 2])

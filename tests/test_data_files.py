@@ -149,7 +149,8 @@ def test_test_refuses_the_payload(tampered, tmp_path, monkeypatch):
     test = _load_tool('test')
     monkeypatch.setattr('sys.argv', [
         'test.py',
-        str(CONFIGS / 'linear_aimclr_stgcn_ntu60_xsub_joint.py'),
+        str(CONFIGS / 'linear' /
+            'aimclr-stgcn_linear-8xb16-100e_ntu60-xsub-joint.py'),
         str(tmp_path / 'never_loaded.pth'), '--work-dir',
         str(tmp_path / 'test'), '--cfg-options',
         f'test_dataloader.dataset.ann_file={path}',

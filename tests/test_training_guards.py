@@ -93,7 +93,12 @@ def test_checkpoint_with_non_finite_weights_is_refused(root):
     assert str(error.value).startswith(
         'AtomicCheckpointHook: refusing to save a checkpoint at epoch 1, '
         'iteration 2: ')
-    assert '50 weight tensor(s) hold NaN or Inf (backbone.' in str(error.value)
+    bad = sum(not torch.isfinite(v).all()
+              for v in runner.model.state_dict().values()
+              if torch.is_floating_point(v))
+    assert bad > 0
+    assert f'{bad} weight tensor(s) hold NaN or Inf (backbone.' in str(
+        error.value)
     assert str(error.value).endswith(
         'The checkpoints already saved are kept; none was saved yet.')
     assert os.listdir(root / 'refuse') and checkpoints(root / 'refuse') == []

@@ -1,4 +1,4 @@
-_base_ = './aimclr_stgcn_ntu60_xsub_joint.py'
+_base_ = '../aimclr_stgcn_ntu60_xsub_joint.py'
 # The same views augmented on the batch's device by the data preprocessor
 # (batched torch versions of the same transforms, one draw per sample, the
 # same distributions) instead of in the data pipeline, so that a GPU run
