@@ -135,7 +135,7 @@ def test_paper_recipe_collapses_and_the_monitor_stops_it(tmp_path):
 def test_default_recipe_does_not_collapse_on_the_same_data(tmp_path):
     _write_small_data(tmp_path)
     config = REPO / 'configs' / 'aimclr_stgcn_ntu60_xsub_joint.py'
-    out = _pretrain(tmp_path, config, 'train_cfg.max_epochs=4',
+    out = _pretrain(tmp_path, config, 'train_cfg.max_epochs=3',
                     'default_hooks.collapse_monitor.stop=True')
     log = out.stdout + out.stderr
     assert out.returncode == 0, log[-3000:]

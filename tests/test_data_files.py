@@ -144,6 +144,15 @@ def test_knn_eval_refuses_the_payload(tampered, tmp_path):
     _refused(marker, runner.test)
 
 
+def test_visualize_tsne_refuses_the_payload(tampered):
+    path, marker = tampered
+    tsne_tool = _load_tool('visualize_tsne')
+    init_default_scope('mmaction')
+    cfg = Config.fromfile(CONFIGS / 'aimclr_stgcn_ntu60_xsub_joint.py')
+    _refused(marker, lambda: tsne_tool.validation_dataset(
+        cfg, ann_file=path, split='xsub_val'))
+
+
 def test_test_refuses_the_payload(tampered, tmp_path, monkeypatch):
     path, marker = tampered
     test = _load_tool('test')

@@ -23,9 +23,9 @@ from mmaction.registry import DATASETS, MODELS
 from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
-from mmengine.runner import CheckpointLoader
 
-import aimclr_mm  # noqa: F401  registers components, safe checkpoints
+import aimclr_mm  # noqa: F401  registers components
+from aimclr_mm.engine.runner.checkpoint import load_from_local
 from aimclr_mm.datasets.knn_dataset import query_split_of
 from aimclr_mm.visualization import tsne
 
@@ -68,7 +68,7 @@ def validation_dataset(cfg: Config, ann_file=None, split=None):
         train = train['dataset']
     return DATASETS.build(
         dict(
-            type='PoseDataset',
+            type='SkeletonPoseDataset',
             ann_file=ann_file or train['ann_file'],
             split=split or query_split_of(train['split']),
             pipeline=cfg.val_dataloader['dataset']['pipeline'],
@@ -78,7 +78,7 @@ def validation_dataset(cfg: Config, ann_file=None, split=None):
 def load_encoder(model: torch.nn.Module, checkpoint: str) -> None:
     """Load ``backbone.*`` of a checkpoint into ``model.backbone``, all of
     it (a missing or misshapen tensor is an error naming the file)."""
-    ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+    ckpt = load_from_local(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
     encoder = {
         k[len('backbone.'):]: v
