@@ -188,12 +188,18 @@ def knn_top1(log: str) -> dict:
     return {int(k): float(v) for k, v in found}
 
 
-def save_random_init(path: str, queue_size: int, seed: int) -> None:
+def save_random_init(path: str, queue_size: int, seed: int,
+                     ann_file: str) -> None:
     """A checkpoint of the pretraining model as the config initialises it,
-    untrained."""
+    untrained, with the encoder's BatchNorm statistics measured on the
+    unaugmented training split: one pass, no gradient. Without them an
+    untrained encoder's eval-mode features are dominated by what all
+    sequences share and a linear probe reads nothing from them (10 % on
+    UTKinect-Action3D, chance), which would flatter any trained encoder."""
     import torch
-    from mmaction.registry import MODELS
+    from mmaction.registry import DATASETS, MODELS
     from mmengine.config import Config
+    from mmengine.dataset import pseudo_collate
     from mmengine.logging import MMLogger
     from mmengine.registry import init_default_scope
 
@@ -204,6 +210,29 @@ def save_random_init(path: str, queue_size: int, seed: int) -> None:
     cfg = Config.fromfile(PRETRAIN_CONFIG)
     model = MODELS.build(dict(cfg.model, queue_size=queue_size))
     model.init_weights()
+    dataset = DATASETS.build(
+        dict(type='SkeletonPoseDataset', ann_file=ann_file,
+             split=cfg.train_dataloader.dataset.split,
+             pipeline=cfg.knn_pipeline, test_mode=True))
+    norms = [
+        m for m in model.backbone.modules()
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+    ]
+    momenta = [m.momentum for m in norms]
+    for module in norms:
+        module.reset_running_stats()
+        module.momentum = None  # a plain average over the pass
+    model.backbone.train()
+    with torch.no_grad():
+        for start in range(0, len(dataset), 32):
+            batch = pseudo_collate([
+                dataset[i]
+                for i in range(start, min(start + 32, len(dataset)))
+            ])
+            inputs = model.data_preprocessor(batch, False)['inputs']
+            model.backbone(inputs.flatten(0, 1))
+    for module, momentum in zip(norms, momenta):
+        module.momentum = momentum
     torch.save(dict(state_dict=model.state_dict(), meta=dict(seed=seed)),
                path)
 
@@ -297,7 +326,7 @@ def main():
     checkpoints = dict(
         aimclr=osp.join(pretrain_dir, f'epoch_{epochs}.pth'),
         random=osp.join(work_dir, 'random_init.pth'))
-    save_random_init(checkpoints['random'], queue, args.seed)
+    save_random_init(checkpoints['random'], queue, args.seed, ann_file)
 
     scores = {}
     for name, ckpt in checkpoints.items():
@@ -320,7 +349,8 @@ def main():
                 f'param_scheduler.0.milestones=[{int(linear_epochs * 0.8)}]',
                 f'randomness.seed={args.seed}'
             ],
-            epochs=linear_epochs)
+            epochs=linear_epochs,
+            done=osp.join(linear_dir, f'epoch_{linear_epochs}.pth'))
         linear = last_scalars(linear_dir, 'acc/top1')['acc/top1']
         log = step(f'knn_{name}', [
             'tools/knn_eval.py', PRETRAIN_CONFIG, ckpt, '--work-dir',
