@@ -15,8 +15,8 @@ the KNN accuracy during pretraining (``knn_curve.png``, Fig. 3) there.
 
 Example::
 
-    python tools/demo.py            # about 10 minutes on 2 CPU cores
-    python tools/demo.py --quick    # about 2 minutes, same table
+    python tools/demo.py            # 20 pretraining epochs
+    python tools/demo.py --quick    # 6 pretraining epochs, same table
     python tools/demo.py --tiny     # a smoke test of every step
     # real data, cross-subject (docs/collapse.md has the measured tables)
     python tools/demo.py --data msr_action3d --data-root PATH/msr_action3d
