@@ -140,9 +140,12 @@ def test_atomic_write_survives_a_kill(tmp_path):
 def test_check_output_path(tmp_path):
     check_output_path(str(tmp_path / 'ok.pkl'))
     (tmp_path / 'file').write_text('')
+    # a missing folder is made, as data/skeleton/ of a fresh clone
+    check_output_path(str(tmp_path / 'absent' / 'deeper' / 'x.pkl'))
+    assert (tmp_path / 'absent' / 'deeper').is_dir()
     for bad, message in [(tmp_path / 'x.json', 'must end in .pkl'),
-                         (tmp_path / 'absent' / 'x.pkl', 'not a folder'),
-                         (tmp_path / 'file' / 'x.pkl', 'not a folder')]:
+                         (tmp_path / 'file' / 'x.pkl', 'not a folder'),
+                         (tmp_path / 'file' / 'sub' / 'x.pkl', 'not a folder')]:
         with pytest.raises(OutputError, match=message):
             check_output_path(str(bad))
 

@@ -178,13 +178,14 @@ def test_deterministic_for_a_seed(tmp_path, data):
 
 def test_tool_rejects_bad_output_and_sizes(tmp_path, capsys):
     tool = load_tool()
-    assert tool.main([str(tmp_path / 'missing' / 'x.pkl')]) == 1
+    (tmp_path / 'file').write_text('')
+    assert tool.main([str(tmp_path / 'file' / 'x.pkl')]) == 1
     assert 'not a folder' in capsys.readouterr().err
     with pytest.raises(SystemExit):
         tool.main([str(tmp_path / 'x.pkl'), '--num-subjects', '1'])
     with pytest.raises(ValueError):
         make_synthetic_skeletons(num_subjects=1)
-    assert not list(tmp_path.iterdir())
+    assert [p.name for p in tmp_path.iterdir()] == ['file']  # nothing written
 
 
 def test_skeletons_are_rigid_bodies_seen_by_a_kinect(data):

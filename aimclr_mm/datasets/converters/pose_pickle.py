@@ -49,13 +49,19 @@ def check_output_path(out_path: str) -> None:
 
     Raises:
         OutputError: the name does not end in ``.pkl`` (PoseDataset asserts
-            it), the folder does not exist, the path is a folder, or a file
-            cannot be created in the folder.
+            it), the folder cannot be made (a file stands in its path), the
+            path is a folder, or a file cannot be created in the folder.
+
+    A missing output folder is made, as ``data/skeleton/`` of a fresh clone.
     """
     if not out_path.endswith('.pkl'):
         raise OutputError(f'output {out_path!r} must end in .pkl '
                           '(PoseDataset only reads .pkl files)')
     folder = osp.dirname(osp.abspath(out_path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        pass
     if not osp.isdir(folder):
         raise OutputError(f'output folder {folder!r} is not a folder')
     if osp.isdir(out_path):
