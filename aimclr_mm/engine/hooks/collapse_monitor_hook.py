@@ -3,7 +3,8 @@ from typing import Optional
 
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
+
+from .utils import unwrapped_model
 
 
 class EmbeddingCollapseError(RuntimeError):
@@ -74,8 +75,7 @@ class CollapseMonitorHook(Hook):
         runner.logger.warning(message)
 
     def _message(self, runner, std: float, cos: float) -> str:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrapped_model(runner)
         queue = getattr(model, 'queue', None)
         plateau = (f' (ln(1 + K) = {math.log(1 + queue.size):.4f} for this '
                    f'{queue.size}-key bank)') if queue is not None else ''

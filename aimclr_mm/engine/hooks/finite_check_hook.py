@@ -4,9 +4,10 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from mmaction.registry import HOOKS
+
+from .utils import unwrapped_model
 
 
 def non_finite_tensors(named: Iterable[Tuple[str, object]]) -> List[str]:
@@ -80,8 +81,7 @@ class FiniteCheckHook(Hook):
                     f'{name}={terms[name]}' for name in bad) +
                 (f' (finite: {", ".join(finite)})' if finite else ''))
         if self.every_n_train_iters(runner, self.interval):
-            model = runner.model.module if is_model_wrapper(
-                runner.model) else runner.model
+            model = unwrapped_model(runner)
             bad = non_finite_tensors(
                 chain(model.named_parameters(), model.named_buffers()))
             if bad:

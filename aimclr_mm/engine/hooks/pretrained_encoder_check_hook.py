@@ -3,11 +3,12 @@ from collections import Counter
 from typing import Dict, List, Optional, Sequence
 
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmengine.runner import CheckpointLoader
 
 from mmaction.registry import HOOKS
+
 from .finite_check_hook import non_finite_tensors
+from .utils import unwrapped_model
 
 
 def _group(keys: Sequence[str]) -> str:
@@ -73,8 +74,7 @@ class PretrainedEncoderCheckHook(Hook):
                 if stage == 'training' else 'the checkpoint to test'
             raise RuntimeError(f'PretrainedEncoderCheckHook: load_from is not '
                                f'set for {stage}; set it to {what}')
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrapped_model(runner)
         model_state = model.state_dict()
         ckpt_state = self._state_dict(load_from)
 

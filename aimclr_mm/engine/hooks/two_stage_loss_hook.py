@@ -1,6 +1,7 @@
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
+
+from .utils import unwrapped_model
 
 
 @HOOKS.register_module()
@@ -25,8 +26,7 @@ class TwoStageLossHook(Hook):
         self.start_epoch = start_epoch
 
     def before_train_epoch(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrapped_model(runner)
         mining = runner.epoch >= self.start_epoch
         if mining != model.mining:
             runner.logger.info(
