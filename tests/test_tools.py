@@ -371,3 +371,29 @@ def test_readme_custom_imports_config_builds_the_encoder(tmp_path):
                          text=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split()[0] == 'AimCLRSTGCN'
+
+
+def _person_slots(node) -> list:
+    """Every ``num_person`` value anywhere in a config."""
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k == 'num_person'] + [
+            x for v in node.values() for x in _person_slots(v)]
+    if isinstance(node, (list, tuple)):
+        return [x for v in node for x in _person_slots(v)]
+    return []
+
+
+def test_demo_person_options_reach_every_pipeline_of_both_configs():
+    demo = load_tool('demo')
+    pretrain_opts, linear_opts = demo.person_options(1)
+    for path, opts in ((demo.PRETRAIN_CONFIG, pretrain_opts),
+                       (demo.LINEAR_CONFIG, linear_opts)):
+        cfg = Config.fromfile(path)
+        assert 2 in _person_slots(cfg.train_dataloader)
+        cfg.merge_from_dict(
+            dict(opt.split('=', 1) for opt in opts), allow_list_keys=True)
+        loaders = [cfg[k] for k in ('train_dataloader', 'val_dataloader')]
+        slots = _person_slots(loaders)
+        # merge_from_dict takes the values as strings, as --cfg-options
+        # before parsing; what matters is that none is left at 2
+        assert slots and all(str(v) == '1' for v in slots), (path, slots)

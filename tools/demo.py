@@ -49,8 +49,8 @@ SETTINGS = dict(
 # the queue length differ from the config: no stage switch is passed, so
 # these short runs train with InfoNCE + D3M throughout.
 REAL_DATA = dict(
-    msr_action3d=('tools/data/msr_action3d_to_pkl.py', 25, 5, 25, 128),
-    utkinect=('tools/data/kinect_v1_to_pkl.py', 60, 10, 25, 64))
+    msr_action3d=('tools/data/msr_action3d_to_pkl.py', 100, 10, 25, 128),
+    utkinect=('tools/data/kinect_v1_to_pkl.py', 200, 20, 25, 64))
 
 
 def parse_args():
@@ -188,8 +188,25 @@ def knn_top1(log: str) -> dict:
     return {int(k): float(v) for k, v in found}
 
 
-def save_random_init(path: str, queue_size: int, seed: int,
-                     ann_file: str) -> None:
+def person_options(num_person: int) -> tuple:
+    """``--cfg-options`` that set the person slots of the pretraining
+    (and KNN) config and of the linear-evaluation config. A single-person
+    data set would otherwise run every sequence through the encoder twice,
+    once as an all-zero second person, and average the two."""
+    pretrain = [
+        f'train_dataloader.dataset.frame50.num_person={num_person}',
+        f'val_dataloader.dataset.pipeline.0.num_person={num_person}',
+        f'val_dataloader.dataset.pipeline.1.num_person={num_person}'
+    ]
+    linear = [
+        f'{loader}.dataset.pipeline.{i}.num_person={num_person}'
+        for loader in ('train_dataloader', 'val_dataloader') for i in (0, 1)
+    ]
+    return pretrain, linear
+
+
+def save_random_init(path: str, queue_size: int, seed: int, ann_file: str,
+                     num_person: int) -> None:
     """A checkpoint of the pretraining model as the config initialises it,
     untrained, with the encoder's BatchNorm statistics measured on the
     unaugmented training split: one pass, no gradient. Without them an
@@ -213,7 +230,9 @@ def save_random_init(path: str, queue_size: int, seed: int,
     dataset = DATASETS.build(
         dict(type='SkeletonPoseDataset', ann_file=ann_file,
              split=cfg.train_dataloader.dataset.split,
-             pipeline=cfg.knn_pipeline, test_mode=True))
+             pipeline=[dict(t, num_person=num_person) if 'num_person' in t
+                       else t for t in cfg.knn_pipeline],
+             test_mode=True))
     norms = [
         m for m in model.backbone.modules()
         if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
@@ -299,12 +318,16 @@ def main():
     from aimclr_mm.datasets.pose_validation import load_pose_file
     data = load_pose_file(ann_file)
     num_classes = len({a['label'] for a in data['annotations']})
+    # As many person slots as the data has (the configs have 2, for NTU).
+    num_person = min(2, max(a['keypoint'].shape[0]
+                            for a in data['annotations']))
+    person_pretrain, person_linear = person_options(num_person)
     split_sizes = {k: len(v) for k, v in data['split'].items()}
     data_options = [
         f'train_dataloader.dataset.ann_file={ann_file}',
         f'train_dataloader.dataset.num_classes={num_classes}',
         'train_dataloader.num_workers=1', 'val_dataloader.num_workers=1',
-        f'randomness.seed={args.seed}'
+        f'randomness.seed={args.seed}', *person_pretrain
     ]
 
     # The config's recipe; only the data, the length of the run, the batch,
@@ -326,7 +349,8 @@ def main():
     checkpoints = dict(
         aimclr=osp.join(pretrain_dir, f'epoch_{epochs}.pth'),
         random=osp.join(work_dir, 'random_init.pth'))
-    save_random_init(checkpoints['random'], queue, args.seed, ann_file)
+    save_random_init(checkpoints['random'], queue, args.seed, ann_file,
+                     num_person)
 
     scores = {}
     for name, ckpt in checkpoints.items():
@@ -347,7 +371,7 @@ def main():
                 f'train_cfg.max_epochs={linear_epochs}',
                 f'train_cfg.val_interval={linear_epochs}',
                 f'param_scheduler.0.milestones=[{int(linear_epochs * 0.8)}]',
-                f'randomness.seed={args.seed}'
+                f'randomness.seed={args.seed}', *person_linear
             ],
             epochs=linear_epochs,
             done=osp.join(linear_dir, f'epoch_{linear_epochs}.pth'))
@@ -367,7 +391,7 @@ def main():
         f'AimCLR encoder ({epochs} epochs)', '--out', figures['tsne'],
         '--seed', str(args.seed), '--cfg-options',
         f'train_dataloader.dataset.ann_file={ann_file}',
-        f'model.queue_size={queue}'
+        f'model.queue_size={queue}', *person_pretrain
     ])
     ks = sorted(scores['aimclr'][1])
     k = 20 if 20 in ks else ks[0]

@@ -49,6 +49,10 @@ class AimCLR(BaseModel):
             its own, as the official code ends up doing.
         data_preprocessor (dict, optional): Defaults to
             ``SkeletonDataPreprocessor`` (joint stream).
+        compile_encoder (bool or dict): Compile the query and key encoders
+            with ``torch.compile`` (a dict: its keyword arguments, e.g.
+            ``dict(mode='max-autotune')``). In place, so checkpoint keys do
+            not change. Defaults to False.
     """
 
     def __init__(self,
@@ -65,6 +69,7 @@ class AimCLR(BaseModel):
                  topk: int = 1,
                  key_encoder_init: str = 'copy',
                  data_preprocessor: Optional[Union[Dict, nn.Module]] = None,
+                 compile_encoder: Union[bool, Dict] = False,
                  init_cfg: Optional[Union[Dict, List[Dict]]] = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='SkeletonDataPreprocessor')
@@ -91,6 +96,12 @@ class AimCLR(BaseModel):
         self.temperature = temperature
         self.topk = topk
         self.mining = False
+        if compile_encoder:
+            kwargs = {} if compile_encoder is True else dict(compile_encoder)
+            # the query encoder's pooled features (extract_feat) and the
+            # key encoder (backbone + projector) each become one graph
+            self.backbone.compile(**kwargs)
+            self.momentum_encoder.module.compile(**kwargs)
 
     def init_weights(self) -> None:
         super().init_weights()
