@@ -390,10 +390,7 @@ def test_demo_person_options_reach_every_pipeline_of_both_configs():
                        (demo.LINEAR_CONFIG, linear_opts)):
         cfg = Config.fromfile(path)
         assert 2 in _person_slots(cfg.train_dataloader)
-        cfg.merge_from_dict(
-            dict(opt.split('=', 1) for opt in opts), allow_list_keys=True)
+        demo.merge_cfg_options(cfg, opts)
         loaders = [cfg[k] for k in ('train_dataloader', 'val_dataloader')]
         slots = _person_slots(loaders)
-        # merge_from_dict takes the values as strings, as --cfg-options
-        # before parsing; what matters is that none is left at 2
-        assert slots and all(str(v) == '1' for v in slots), (path, slots)
+        assert slots and all(v == 1 for v in slots), (path, slots)

@@ -205,11 +205,24 @@ def person_options(num_person: int) -> tuple:
     return pretrain, linear
 
 
+def merge_cfg_options(cfg, options: list) -> None:
+    """Merge ``--cfg-options`` strings (``key=value``) into ``cfg``,
+    values parsed as the command line parses them."""
+    from mmengine.config import DictAction
+    cfg.merge_from_dict(
+        {
+            key: DictAction._parse_iterable(value)
+            for key, value in (opt.split('=', 1) for opt in options)
+        },
+        allow_list_keys=True)
+
+
 def save_random_init(path: str, queue_size: int, seed: int, ann_file: str,
-                     num_person: int) -> None:
-    """A checkpoint of the pretraining model as the config initialises it,
+                     cfg_options: list) -> None:
+    """A checkpoint of the pretraining model as the config (with
+    ``cfg_options``, as ``--cfg-options`` strings) initialises it,
     untrained, with the encoder's BatchNorm statistics measured on the
-    unaugmented training split: one pass, no gradient. Without them an
+    unaugmented training split (the KNN pipeline): one pass, no gradient. Without them an
     untrained encoder's eval-mode features are dominated by what all
     sequences share and a linear probe reads nothing from them (10 % on
     UTKinect-Action3D, chance), which would flatter any trained encoder."""
@@ -225,14 +238,13 @@ def save_random_init(path: str, queue_size: int, seed: int, ann_file: str,
     init_default_scope('mmaction')
     torch.manual_seed(seed)
     cfg = Config.fromfile(PRETRAIN_CONFIG)
+    merge_cfg_options(cfg, cfg_options)
     model = MODELS.build(dict(cfg.model, queue_size=queue_size))
     model.init_weights()
     dataset = DATASETS.build(
         dict(type='SkeletonPoseDataset', ann_file=ann_file,
              split=cfg.train_dataloader.dataset.split,
-             pipeline=[dict(t, num_person=num_person) if 'num_person' in t
-                       else t for t in cfg.knn_pipeline],
-             test_mode=True))
+             pipeline=cfg.val_dataloader.dataset.pipeline, test_mode=True))
     norms = [
         m for m in model.backbone.modules()
         if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
@@ -350,7 +362,7 @@ def main():
         aimclr=osp.join(pretrain_dir, f'epoch_{epochs}.pth'),
         random=osp.join(work_dir, 'random_init.pth'))
     save_random_init(checkpoints['random'], queue, args.seed, ann_file,
-                     num_person)
+                     person_pretrain)
 
     scores = {}
     for name, ckpt in checkpoints.items():
