@@ -94,8 +94,9 @@ def test_linear_config_has_the_published_settings():
     assert optimizer.lr == 3.0 and optimizer.momentum == 0.9
     assert optimizer.weight_decay == 0 and not optimizer.nesterov
     assert cfg.train_cfg.max_epochs == 100
+    # lr x0.1 from epoch 80 of 100 (a fraction, so it moves with the run)
     assert [(s.type, s.milestones, s.gamma) for s in cfg.param_scheduler
-            ] == [('MultiStepLR', [80], 0.1)]
+            ] == [('FractionalMultiStepLR', [0.8], 0.1)]
     # 8 GPUs x 16 = 128, the batch lr 3.0 belongs to.
     assert cfg.train_dataloader.batch_size * 8 == 128
     assert cfg.auto_scale_lr.base_batch_size == 128

@@ -17,7 +17,8 @@ SMALL = [
     'model.queue_size=16', 'train_dataloader.batch_size=4',
     'train_dataloader.num_workers=0',
     'train_dataloader.persistent_workers=False',
-    'custom_hooks.0.start_epoch=1', 'default_hooks.logger.interval=1'
+    'custom_hooks.0.start_epoch=1', 'custom_hooks.0.start_fraction=None',
+    'default_hooks.logger.interval=1'
 ]
 
 

@@ -22,6 +22,7 @@ EXPECTED = dict(
         'BatchSizeCheckHook'
     ],
     OPTIM_WRAPPERS=['CPUAmpOptimWrapper'],
+    PARAM_SCHEDULERS=['FractionalMultiStepLR'],
     METRICS=['KNNMetric'],
     LOOPS=['KNNValLoop'],
 )

@@ -394,3 +394,13 @@ def test_demo_person_options_reach_every_pipeline_of_both_configs():
         loaders = [cfg[k] for k in ('train_dataloader', 'val_dataloader')]
         slots = _person_slots(loaders)
         assert slots and all(v == 1 for v in slots), (path, slots)
+
+
+def test_demo_describes_the_schedule_the_config_gives_its_run():
+    """The demo passes no milestone or stage switch: the config's fractions
+    place them, and the results say where (1-based epochs, as logged)."""
+    demo = load_tool('demo')
+    assert demo.schedule_summary(300) == ('lr x0.1 from epoch 251, '
+                                          'NNM from epoch 151')
+    assert demo.schedule_summary(100) == ('lr x0.1 from epoch 84, '
+                                          'NNM from epoch 51')

@@ -41,7 +41,7 @@ def tiny_cfg(root, tag, epochs, num_workers, resume=False):
                               persistent_workers=False)
     cfg.val_evaluator.ks = (1, 3)
     cfg.train_cfg.update(max_epochs=epochs, val_interval=1)
-    cfg.custom_hooks[0].start_epoch = 1
+    cfg.custom_hooks[0].update(start_epoch=1, start_fraction=None)
     cfg.auto_scale_lr.enable = False
     cfg.default_hooks.checkpoint.max_keep_ckpts = 1
     cfg.work_dir = str(root / tag)

@@ -39,7 +39,7 @@ python tools/data/make_synthetic_skeletons.py data/skeleton/synthetic_3d.pkl --s
 python tools/train.py configs/aimclr_stgcn_ntu60_xsub_joint.py --work-dir work_dirs/cpu_try \
     --cfg-options train_dataloader.dataset.ann_file=data/skeleton/synthetic_3d.pkl \
     train_dataloader.batch_size=16 train_dataloader.num_workers=0 val_dataloader.num_workers=0 \
-    model.queue_size=64 train_cfg.max_epochs=2 train_cfg.val_interval=1 custom_hooks.0.start_epoch=1
+    model.queue_size=64 train_cfg.max_epochs=2 train_cfg.val_interval=1
 python tools/plot_knn_curve.py work_dirs/cpu_try --k 10 --out work_dirs/cpu_try/knn.png
 test -s work_dirs/cpu_try/knn.png
 

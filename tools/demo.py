@@ -7,8 +7,9 @@ initialised
 encoder and the pretrained one the same two ways: a linear probe on the
 frozen encoder (the linear-evaluation config) and KNN (``tools/knn_eval.py``).
 Every step runs the project's own configs and tools with the configs'
-recipe, shortened (data, epochs, batch, queue length, stage switch, KNN
-interval); progress goes to stdout, each tool's full log to the work dir.
+recipe, shortened (data, epochs, batch, queue length, KNN interval; the lr
+decay and the stage switch are fractions of the run); progress goes to
+stdout, each tool's full log to the work dir.
 Writes the table as ``results.md`` and ``results.json``, a t-SNE of the
 validation features of both encoders (``tsne.png``, the paper's Fig. 2) and
 the KNN accuracy during pretraining (``knn_curve.png``, Fig. 3) there.
@@ -38,16 +39,16 @@ LINEAR_CONFIG = osp.join(
     REPO, 'configs', 'linear',
     'aimclr-stgcn_linear-8xb16-100e_ntu60-xsub-joint.py')
 
-# (samples per class, pretraining epochs, first mining epoch (0-based),
-#  KNN every N epochs, linear-probe epochs, queue size)
+# (samples per class, pretraining epochs, KNN every N epochs, linear-probe
+#  epochs, queue size)
 SETTINGS = dict(
-    full=(40, 20, 14, 2, 25, 256),
-    quick=(16, 6, 4, 1, 12, 128),
-    tiny=(8, 2, 1, 1, 2, 32))
+    full=(40, 20, 2, 25, 256),
+    quick=(16, 6, 1, 12, 128),
+    tiny=(8, 2, 1, 2, 32))
 # Real data: (converter, pretraining epochs, KNN every N epochs, linear-probe
 # epochs, queue size). Only the data, the batch, the number of epochs and
-# the queue length differ from the config: no stage switch is passed, so
-# these short runs train with InfoNCE + D3M throughout.
+# the queue length differ from the config; its lr decay (5/6 of the run)
+# and stage switch (1/2) follow the number of epochs.
 REAL_DATA = dict(
     msr_action3d=('tools/data/msr_action3d_to_pkl.py', 100, 10, 25, 128),
     utkinect=('tools/data/kinect_v1_to_pkl.py', 200, 20, 25, 64))
@@ -205,6 +206,20 @@ def person_options(num_person: int) -> tuple:
     return pretrain, linear
 
 
+def schedule_summary(epochs: int) -> str:
+    """The pretraining config's lr decay and stage switch for a run of
+    ``epochs`` epochs, 1-based as the log counts them."""
+    from mmengine.config import Config
+
+    from aimclr_mm.engine.optim import fraction_to_step
+    cfg = Config.fromfile(PRETRAIN_CONFIG)
+    [decay] = cfg.param_scheduler[0].milestones
+    [hook] = [h for h in cfg.custom_hooks if h.type == 'TwoStageLossHook']
+    return (f'lr x0.1 from epoch {fraction_to_step(decay, 0, epochs) + 1}, '
+            'NNM from epoch '
+            f'{fraction_to_step(hook.start_fraction, 0, epochs) + 1}')
+
+
 def merge_cfg_options(cfg, options: list) -> None:
     """Merge ``--cfg-options`` strings (``key=value``) into ``cfg``,
     values parsed as the command line parses them."""
@@ -299,13 +314,12 @@ def write_results(work_dir: str, results: dict) -> None:
 
 def main():
     args = parse_args()
-    samples, epochs, mining, knn_every, linear_epochs, queue = SETTINGS[
+    samples, epochs, knn_every, linear_epochs, queue = SETTINGS[
         'tiny' if args.tiny else 'quick' if args.quick else 'full']
     real = args.data != 'synthetic'
     if real:
         converter, epochs, knn_every, linear_epochs, queue = REAL_DATA[
             args.data]
-        mining = None
         if args.tiny or args.quick:
             epochs, knn_every, linear_epochs = 2, 1, 2
     amp = use_amp(args.no_amp)
@@ -343,7 +357,8 @@ def main():
     ]
 
     # The config's recipe; only the data, the length of the run, the batch,
-    # the queue, the stage switch and the KNN interval are shortened.
+    # the queue and the KNN interval are set (the lr decay and the stage
+    # switch follow the length).
     pretrain_dir = osp.join(work_dir, 'pretrain')
     step(
         'pretrain', [
@@ -352,8 +367,6 @@ def main():
             f'model.queue_size={queue}', 'train_dataloader.batch_size=32',
             f'train_cfg.max_epochs={epochs}',
             f'train_cfg.val_interval={knn_every}',
-            *([] if mining is None else
-              [f'custom_hooks.0.start_epoch={mining}']),
             'default_hooks.logger.interval=5'
         ],
         epochs=epochs,
@@ -382,7 +395,6 @@ def main():
                 'val_dataloader.num_workers=1',
                 f'train_cfg.max_epochs={linear_epochs}',
                 f'train_cfg.val_interval={linear_epochs}',
-                f'param_scheduler.0.milestones=[{int(linear_epochs * 0.8)}]',
                 f'randomness.seed={args.seed}', *person_linear
             ],
             epochs=linear_epochs,
@@ -417,8 +429,7 @@ def main():
     stats = last_scalars(pretrain_dir, 'query_std')
     embedding = {key: stats[key] for key in
                  ('query_std', 'key_cos', 'logit_pos', 'logit_neg')}
-    stages = ('InfoNCE + D3M throughout' if mining is None else
-              f'NNM from epoch {mining + 1}')
+    stages = schedule_summary(epochs)
     description = (
         f"{'Synthetic skeletons' if not real else args.data}: {num_classes} "
         f"classes, xsub_train {split_sizes['xsub_train']} / xsub_val "

@@ -1,6 +1,9 @@
+from typing import Optional
+
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
 
+from ..optim import fraction_to_step
 from .utils import unwrapped_model
 
 
@@ -14,16 +17,39 @@ class TwoStageLossHook(Hook):
     shows a stale value of it.
 
     Args:
-        start_epoch (int): 0-based index of the first epoch trained with
-            NNM, mmengine's convention (as for ``MultiStepLR`` milestones).
-            The paper mines from epoch 151 of 300: ``start_epoch=150``, the
-            epoch logged as ``Epoch(train) [151]``.
+        start_epoch (int, optional): 0-based index of the first epoch
+            trained with NNM, mmengine's convention (as for ``MultiStepLR``
+            milestones). The paper mines from epoch 151 of 300:
+            ``start_epoch=150``, the epoch logged as ``Epoch(train) [151]``.
+        start_fraction (float, optional): The same as a fraction of
+            ``max_epochs`` (rounded to the nearest epoch), so a shorter run
+            keeps the shape of the paper's: ``start_fraction=0.5`` is epoch
+            150 of 300 and 50 of 100. Give exactly one of the two.
     """
 
     priority = 'NORMAL'
 
-    def __init__(self, start_epoch: int) -> None:
+    def __init__(self,
+                 start_epoch: Optional[int] = None,
+                 start_fraction: Optional[float] = None) -> None:
+        if (start_epoch is None) == (start_fraction is None):
+            raise ValueError('TwoStageLossHook takes exactly one of '
+                             f'start_epoch ({start_epoch}) and '
+                             f'start_fraction ({start_fraction})')
+        if start_fraction is not None and not 0 <= start_fraction <= 1:
+            raise ValueError('TwoStageLossHook start_fraction is a fraction '
+                             f'of the run in [0, 1], got {start_fraction}')
         self.start_epoch = start_epoch
+        self.start_fraction = start_fraction
+
+    def before_train(self, runner) -> None:
+        if self.start_fraction is not None:
+            self.start_epoch = fraction_to_step(self.start_fraction, 0,
+                                                runner.max_epochs)
+            runner.logger.info(
+                f'Nearest-neighbour mining from epoch {self.start_epoch + 1} '
+                f'of {runner.max_epochs} (start_fraction='
+                f'{self.start_fraction})')
 
     def before_train_epoch(self, runner) -> None:
         model = unwrapped_model(runner)
