@@ -404,3 +404,5 @@ def test_demo_describes_the_schedule_the_config_gives_its_run():
                                           'NNM from epoch 151')
     assert demo.schedule_summary(100) == ('lr x0.1 from epoch 84, '
                                           'NNM from epoch 51')
+    # too short for the decay (epoch index 2 of a 2-epoch run)
+    assert demo.schedule_summary(2) == 'no lr decay, NNM from epoch 2'

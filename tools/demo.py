@@ -215,9 +215,13 @@ def schedule_summary(epochs: int) -> str:
     cfg = Config.fromfile(PRETRAIN_CONFIG)
     [decay] = cfg.param_scheduler[0].milestones
     [hook] = [h for h in cfg.custom_hooks if h.type == 'TwoStageLossHook']
-    return (f'lr x0.1 from epoch {fraction_to_step(decay, 0, epochs) + 1}, '
-            'NNM from epoch '
-            f'{fraction_to_step(hook.start_fraction, 0, epochs) + 1}')
+    decay = fraction_to_step(decay, 0, epochs)
+    mining = fraction_to_step(hook.start_fraction, 0, epochs)
+    return ', '.join([
+        f'lr x0.1 from epoch {decay + 1}' if decay < epochs else
+        'no lr decay', f'NNM from epoch {mining + 1}'
+        if mining < epochs else 'no NNM'
+    ])
 
 
 def merge_cfg_options(cfg, options: list) -> None:

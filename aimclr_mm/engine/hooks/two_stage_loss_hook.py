@@ -33,9 +33,11 @@ class TwoStageLossHook(Hook):
                  start_epoch: Optional[int] = None,
                  start_fraction: Optional[float] = None) -> None:
         if (start_epoch is None) == (start_fraction is None):
-            raise ValueError('TwoStageLossHook takes exactly one of '
-                             f'start_epoch ({start_epoch}) and '
-                             f'start_fraction ({start_fraction})')
+            raise ValueError(
+                'TwoStageLossHook takes exactly one of start_epoch '
+                f'({start_epoch}) and start_fraction ({start_fraction}); '
+                'to give an epoch index to a config that has a fraction, '
+                'also pass custom_hooks.0.start_fraction=None')
         if start_fraction is not None and not 0 <= start_fraction <= 1:
             raise ValueError('TwoStageLossHook start_fraction is a fraction '
                              f'of the run in [0, 1], got {start_fraction}')
