@@ -241,10 +241,11 @@ def save_random_init(path: str, queue_size: int, seed: int, ann_file: str,
     """A checkpoint of the pretraining model as the config (with
     ``cfg_options``, as ``--cfg-options`` strings) initialises it,
     untrained, with the encoder's BatchNorm statistics measured on the
-    unaugmented training split (the KNN pipeline): one pass, no gradient. Without them an
-    untrained encoder's eval-mode features are dominated by what all
-    sequences share and a linear probe reads nothing from them (10 % on
-    UTKinect-Action3D, chance), which would flatter any trained encoder."""
+    unaugmented training split (the KNN pipeline): one pass, no gradient.
+    Without them an untrained encoder's eval-mode features are dominated by
+    what all sequences share and a linear probe reads nothing from them
+    (10 % on UTKinect-Action3D, chance), which would flatter any trained
+    encoder."""
     import torch
     from mmaction.registry import DATASETS, MODELS
     from mmengine.config import Config

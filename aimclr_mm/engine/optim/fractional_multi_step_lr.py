@@ -18,9 +18,9 @@ class FractionalMultiStepLR(MultiStepLR):
 
     A config that shortens or lengthens training (``train_cfg.max_epochs``)
     keeps the shape of its schedule: the paper's pretraining decays the lr
-    at epoch 250 of 300, ``milestones=[5 / 6]``, which is epoch 83 of a
-    100-epoch run. The runner sets ``end`` to ``max_epochs`` when the config
-    leaves it out.
+    at epoch index 250 of 300, ``milestones=[5 / 6]``, which is index 83
+    (logged as epoch 84) of a 100-epoch run. The runner sets ``end`` to
+    ``max_epochs`` when the config leaves it out.
 
     Args:
         milestones (Sequence[float]): Fractions in (0, 1) of
@@ -46,7 +46,6 @@ class FractionalMultiStepLR(MultiStepLR):
                 'FractionalMultiStepLR milestones are increasing fractions '
                 f'of the run in (0, 1), got {fractions}; use MultiStepLR '
                 'for epoch indices')
-        self.milestone_fractions = fractions
         super().__init__(
             optimizer,
             milestones=[fraction_to_step(f, begin, end) for f in fractions],
