@@ -1,3 +1,4 @@
+import json
 import os
 import pickle
 import socket
@@ -406,3 +407,50 @@ def test_demo_describes_the_schedule_the_config_gives_its_run():
                                           'NNM from epoch 51')
     # too short for the decay (epoch index 2 of a 2-epoch run)
     assert demo.schedule_summary(2) == 'no lr decay, NNM from epoch 2'
+
+
+def test_demo_takes_epochs_batch_and_queue_from_the_command_line():
+    demo = load_tool('demo')
+    real = ['--data', 'msr_action3d', '--data-root', 'x']
+    converter, epochs, knn_every, linear_epochs, queue = demo.REAL_DATA[
+        'msr_action3d']
+    assert demo.run_settings(demo.parse_args(real)) == (
+        demo.SETTINGS['full'][0], converter, epochs, knn_every,
+        linear_epochs, queue, 32)
+    given = demo.run_settings(demo.parse_args(
+        real + ['--epochs', '3', '--batch-size', '16', '--queue-size', '64']))
+    # the KNN interval shrinks to fit a shorter run; the probe is unchanged
+    assert given == (demo.SETTINGS['full'][0], converter, 3, 3,
+                     linear_epochs, 64, 16)
+    assert demo.run_settings(demo.parse_args(['--tiny', '--epochs', '5'
+                                              ]))[2] == 5
+    # one probe per encoder for the smoke test, three otherwise
+    assert demo.parse_args(['--tiny']).probe_seeds == 1
+    assert demo.parse_args(real).probe_seeds == 3
+    assert demo.parse_args(real + ['--probe-seeds', '5']).probe_seeds == 5
+    for bad in (['--epochs', '0'], ['--batch-size', '-1'],
+                ['--queue-size', '0'], ['--probe-seeds', '0']):
+        with pytest.raises(SystemExit):
+            demo.parse_args(bad)
+
+
+def test_demo_results_give_every_probe_seed_and_the_skipped_steps(tmp_path):
+    demo = load_tool('demo')
+    rows = [
+        dict(encoder='chance (1 / classes)', linear_top1=0.05,
+             linear_top1_per_seed=[], knn_top1=0.05),
+        dict(encoder='AimCLR encoder', linear_top1=0.625,
+             linear_top1_per_seed=[0.6, 0.65], knn_top1=0.6),
+    ]
+    results = dict(description='d', knn_k=20, rows=rows, wall_min=3.0,
+                   skipped_steps=['pretrain'], command='python tools/demo.py',
+                   embedding=dict(query_std=0.088, key_cos=0.0,
+                                  logit_pos=4.0, logit_neg=0.0))
+    demo.write_results(str(tmp_path), results)
+    md = (tmp_path / 'results.md').read_text().splitlines()
+    assert '| AimCLR encoder | 62.5 % | 60.0 / 65.0 | 60.0 % |' in md
+    assert '| chance (1 / classes) | 5.0 % |  | 5.0 % |' in md
+    assert any(line.startswith('Wall time 3.0 min (skipped, already done: '
+                               'pretrain).') for line in md)
+    saved = json.loads((tmp_path / 'results.json').read_text())
+    assert saved['rows'][1]['linear_top1_per_seed'] == [0.6, 0.65]

@@ -3,9 +3,9 @@
 Generates the synthetic skeleton data set (or converts real Kinect data:
 UTKinect-Action3D, MSRAction3D, with ``--data``), pretrains AimCLR with the
 NTU-60 cross-subject joint config (shortened), then measures a randomly
-initialised
-encoder and the pretrained one the same two ways: a linear probe on the
-frozen encoder (the linear-evaluation config) and KNN (``tools/knn_eval.py``).
+initialised encoder and the pretrained one the same two ways: a linear
+probe on the frozen encoder (the linear-evaluation config) and KNN
+(``tools/knn_eval.py``).
 Every step runs the project's own configs and tools with the configs'
 recipe, shortened (data, epochs, batch, queue length, KNN interval; the lr
 decay and the stage switch are fractions of the run); progress goes to
@@ -22,6 +22,9 @@ Example::
     # real data, cross-subject (docs/collapse.md has the measured tables)
     python tools/demo.py --data msr_action3d --data-root PATH/msr_action3d
     python tools/demo.py --data utkinect --data-root PATH/utkinect
+    # the same with other pretraining values (the rest as the config has it)
+    python tools/demo.py --data utkinect --data-root PATH/utkinect \
+        --epochs 100 --batch-size 16 --queue-size 32
 """
 import argparse
 import json
@@ -54,7 +57,7 @@ REAL_DATA = dict(
     utkinect=('tools/data/kinect_v1_to_pkl.py', 200, 20, 25, 64))
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     size = parser.add_mutually_exclusive_group()
     size.add_argument(
@@ -83,7 +86,40 @@ def parse_args():
         '--data-root',
         help='folder of the raw real data set (e.g. ../shared/data/utkinect)')
     parser.add_argument('--seed', type=int, default=0)
-    args = parser.parse_args()
+    recipe = parser.add_argument_group(
+        'pretraining run', 'the values the demo gives the pretraining '
+        'config; the rest of its recipe stays as it ships')
+    def full_demo(index: int) -> str:
+        # a value of the full demo per data set: SETTINGS / REAL_DATA column
+        return ', '.join(
+            f'{value[index]} {name}' for name, value in
+            [('synthetic', SETTINGS['full'])] + list(REAL_DATA.items()))
+
+    recipe.add_argument(
+        '--epochs', type=int, help=f'pretraining epochs (default: '
+        f'{full_demo(1)}; fewer with --quick or --tiny)')
+    recipe.add_argument(
+        '--batch-size', type=int, default=32,
+        help='pretraining batch; the lr scales with it (default: '
+        '%(default)s)')
+    recipe.add_argument(
+        '--queue-size', type=int,
+        help=f'memory bank length (default: {full_demo(4)}; shorter with '
+        '--quick or --tiny on synthetic data)')
+    parser.add_argument(
+        '--probe-seeds',
+        type=int,
+        help='linear probes per encoder, seeds --seed, --seed + 1, ...; the '
+        'table gives their mean (default: 1 with --tiny, 3 otherwise: on '
+        'a few hundred sequences one probe varies by several points)')
+    args = parser.parse_args(argv)
+    if args.probe_seeds is None:
+        args.probe_seeds = 1 if args.tiny else 3
+    for name in ('epochs', 'batch_size', 'queue_size', 'probe_seeds'):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1, "
+                         f'got {value}')
     if args.data != 'synthetic' and not args.data_root:
         parser.error(f'--data {args.data} needs --data-root')
     return args
@@ -110,6 +146,7 @@ class Step:
 
     def __init__(self, work_dir: str):
         self.work_dir = work_dir
+        self.skipped = []  # steps whose output was there already
         self.env = dict(os.environ, PYTHONUNBUFFERED='1')
         self.env.setdefault('OMP_NUM_THREADS', str(os.cpu_count() or 1))
 
@@ -141,6 +178,7 @@ class Step:
         if done is not None and osp.exists(done):
             print(f'[demo] {name}: {done} exists, step skipped (delete it '
                   'to run the step again)', flush=True)
+            self.skipped.append(name)
             return ''
         print(f'[demo] {name}: log {log_file}', flush=True)
         start, last, lines = time.time(), [None], []
@@ -288,6 +326,17 @@ def save_random_init(path: str, queue_size: int, seed: int, ann_file: str,
                path)
 
 
+def skipped_note(skipped: list) -> str:
+    """' (skipped, already done: a, b)' for the wall time, or ''."""
+    return f" (skipped, already done: {', '.join(skipped)})" if skipped \
+        else ''
+
+
+def per_seed(row: dict) -> str:
+    """A row's linear top-1 of each probe seed, in %."""
+    return ' / '.join(f'{100 * v:.1f}' for v in row['linear_top1_per_seed'])
+
+
 def write_results(work_dir: str, results: dict) -> None:
     """The table as results.json and results.md in the work dir."""
     with open(osp.join(work_dir, 'results.json'), 'w') as f:
@@ -295,20 +344,21 @@ def write_results(work_dir: str, results: dict) -> None:
     lines = [
         '# AimCLR demo', '',
         results['description'], '',
-        '| encoder | linear top-1 | KNN top-1 (k = {}) |'.format(
-            results['knn_k']), '| --- | --- | --- |'
+        '| encoder | linear top-1 (mean) | per probe seed | KNN top-1 '
+        '(k = {}) |'.format(results['knn_k']), '| --- | --- | --- | --- |'
     ]
     for row in results['rows']:
         lines.append(f"| {row['encoder']} | {100 * row['linear_top1']:.1f} %"
-                     f" | {100 * row['knn_top1']:.1f} % |")
+                     f" | {per_seed(row)} | {100 * row['knn_top1']:.1f} % |")
     stats = results['embedding']
+    skipped = skipped_note(results.get('skipped_steps'))
     lines += [
         '', 'Embedding statistics at the last pretraining iteration: '
         f"query_std {stats['query_std']:.4f} (unit vectors spread at random: "
         f"0.088; collapsed: 0), key_cos {stats['key_cos']:.4f} (collapsed: "
         f"1), logit_pos {stats['logit_pos']:.2f}, logit_neg "
         f"{stats['logit_neg']:.2f}.",
-        '', f"Wall time {results['wall_min']:.1f} min. Command: "
+        '', f"Wall time {results['wall_min']:.1f} min{skipped}. Command: "
         f"`{results['command']}`.", '',
         '![t-SNE of the validation features](tsne.png)',
         '![KNN top-1 during pretraining](knn_curve.png)', ''
@@ -317,16 +367,32 @@ def write_results(work_dir: str, results: dict) -> None:
         f.write('\n'.join(lines))
 
 
-def main():
-    args = parse_args()
+def run_settings(args: argparse.Namespace) -> tuple:
+    """(synthetic samples per class, converter, pretraining epochs, KNN
+    every N epochs, linear-probe epochs, queue size, pretraining batch): the
+    data set's defaults, shortened by --tiny/--quick, then the values given
+    on the command line."""
     samples, epochs, knn_every, linear_epochs, queue = SETTINGS[
         'tiny' if args.tiny else 'quick' if args.quick else 'full']
-    real = args.data != 'synthetic'
-    if real:
+    converter = None
+    if args.data != 'synthetic':
         converter, epochs, knn_every, linear_epochs, queue = REAL_DATA[
             args.data]
         if args.tiny or args.quick:
             epochs, knn_every, linear_epochs = 2, 1, 2
+    if args.epochs is not None:
+        epochs, knn_every = args.epochs, min(knn_every, args.epochs)
+    if args.queue_size is not None:
+        queue = args.queue_size
+    return (samples, converter, epochs, knn_every, linear_epochs, queue,
+            args.batch_size)
+
+
+def main():
+    args = parse_args()
+    samples, converter, epochs, knn_every, linear_epochs, queue, batch = \
+        run_settings(args)
+    real = args.data != 'synthetic'
     amp = use_amp(args.no_amp)
     work_dir = osp.abspath(args.work_dir)
     os.makedirs(work_dir, exist_ok=True)
@@ -369,7 +435,8 @@ def main():
         'pretrain', [
             'tools/train.py', PRETRAIN_CONFIG, '--work-dir', pretrain_dir,
             *(['--amp'] if amp else []), '--cfg-options', *data_options,
-            f'model.queue_size={queue}', 'train_dataloader.batch_size=32',
+            f'model.queue_size={queue}',
+            f'train_dataloader.batch_size={batch}',
             f'train_cfg.max_epochs={epochs}',
             f'train_cfg.val_interval={knn_every}',
             'default_hooks.logger.interval=5'
@@ -383,28 +450,31 @@ def main():
                      person_pretrain)
 
     scores = {}
+    probe_seeds = list(range(args.seed, args.seed + args.probe_seeds))
     for name, ckpt in checkpoints.items():
-        linear_dir = osp.join(work_dir, f'linear_{name}')
-        step(
-            f'linear_{name}', [
-                'tools/train.py', LINEAR_CONFIG, '--work-dir', linear_dir,
-                '--cfg-options', f'load_from={ckpt}',
-                f'model.cls_head.num_classes={num_classes}',
-                f'train_dataloader.dataset.ann_file={ann_file}',
-                f'val_dataloader.dataset.ann_file={ann_file}',
-                f'train_dataloader.dataset.num_classes={num_classes}',
-                f'val_dataloader.dataset.num_classes={num_classes}',
-                'train_dataloader.batch_size=32',
-                'val_dataloader.batch_size=64',
-                'train_dataloader.num_workers=1',
-                'val_dataloader.num_workers=1',
-                f'train_cfg.max_epochs={linear_epochs}',
-                f'train_cfg.val_interval={linear_epochs}',
-                f'randomness.seed={args.seed}', *person_linear
-            ],
-            epochs=linear_epochs,
-            done=osp.join(linear_dir, f'epoch_{linear_epochs}.pth'))
-        linear = last_scalars(linear_dir, 'acc/top1')['acc/top1']
+        linear = []
+        for seed in probe_seeds:
+            linear_dir = osp.join(work_dir, f'linear_{name}_seed{seed}')
+            step(
+                f'linear_{name}_seed{seed}', [
+                    'tools/train.py', LINEAR_CONFIG, '--work-dir', linear_dir,
+                    '--cfg-options', f'load_from={ckpt}',
+                    f'model.cls_head.num_classes={num_classes}',
+                    f'train_dataloader.dataset.ann_file={ann_file}',
+                    f'val_dataloader.dataset.ann_file={ann_file}',
+                    f'train_dataloader.dataset.num_classes={num_classes}',
+                    f'val_dataloader.dataset.num_classes={num_classes}',
+                    'train_dataloader.batch_size=32',
+                    'val_dataloader.batch_size=64',
+                    'train_dataloader.num_workers=1',
+                    'val_dataloader.num_workers=1',
+                    f'train_cfg.max_epochs={linear_epochs}',
+                    f'train_cfg.val_interval={linear_epochs}',
+                    f'randomness.seed={seed}', *person_linear
+                ],
+                epochs=linear_epochs,
+                done=osp.join(linear_dir, f'epoch_{linear_epochs}.pth'))
+            linear.append(last_scalars(linear_dir, 'acc/top1')['acc/top1'])
         log = step(f'knn_{name}', [
             'tools/knn_eval.py', PRETRAIN_CONFIG, ckpt, '--work-dir',
             osp.join(work_dir, f'knn_{name}'), '--cfg-options', *data_options
@@ -435,40 +505,48 @@ def main():
     embedding = {key: stats[key] for key in
                  ('query_std', 'key_cos', 'logit_pos', 'logit_neg')}
     stages = schedule_summary(epochs)
+    probes = f'seed {args.seed}' if len(probe_seeds) == 1 else \
+        f"mean of seeds {', '.join(map(str, probe_seeds))}"
     description = (
         f"{'Synthetic skeletons' if not real else args.data}: {num_classes} "
         f"classes, xsub_train {split_sizes['xsub_train']} / xsub_val "
         f"{split_sizes['xsub_val']} sequences; AimCLR pretrained {epochs} "
-        f'epochs ({stages}, batch 32, {queue} keys, '
+        f'epochs ({stages}, batch {batch}, {queue} keys, '
         f"{'bfloat16' if amp else 'float32'}, KNN every {knn_every}), "
-        f'linear probe {linear_epochs} epochs, KNN k={k} (cosine, '
-        'exp-weighted).')
+        f'linear probe {linear_epochs} epochs ({probes}), KNN k={k} '
+        '(cosine, exp-weighted).')
+    chance = 1 / num_classes
     rows = [
-        dict(encoder='chance (1 / classes)', linear_top1=1 / num_classes,
-             knn_top1=1 / num_classes),
-        dict(encoder='random-init encoder', linear_top1=scores['random'][0],
-             knn_top1=scores['random'][1][k]),
-        dict(encoder='AimCLR encoder', linear_top1=scores['aimclr'][0],
-             knn_top1=scores['aimclr'][1][k]),
+        dict(encoder='chance (1 / classes)', linear_top1=chance,
+             linear_top1_per_seed=[],
+             knn_top1=chance)
     ]
+    for name, encoder in (('random', 'random-init encoder'),
+                          ('aimclr', 'AimCLR encoder')):
+        linear, knn = scores[name]
+        rows.append(
+            dict(encoder=encoder, linear_top1=sum(linear) / len(linear),
+                 linear_top1_per_seed=linear, knn_top1=knn[k]))
     command = ' '.join(['python tools/demo.py', *sys.argv[1:]])
     write_results(
         work_dir,
         dict(description=description, knn_k=k, rows=rows,
-             wall_min=wall / 60, command=command, seed=args.seed,
+             wall_min=wall / 60, skipped_steps=step.skipped,
+             command=command, seed=args.seed, probe_seeds=probe_seeds,
              embedding=embedding,
              figures=figures, checkpoints=checkpoints))
     print()
     print(description)
-    print(f"| {'encoder':<22} | linear top-1 | KNN top-1 |")
-    print(f"|{'-' * 24}|{'-' * 14}|{'-' * 11}|")
+    print(f"| {'encoder':<22} | linear top-1 | per probe seed "
+          '| KNN top-1 |')
+    print(f"|{'-' * 24}|{'-' * 14}|{'-' * 16}|{'-' * 11}|")
     for row in rows:
         print(f"| {row['encoder']:<22} | {100 * row['linear_top1']:>10.1f} "
-              f"% | {100 * row['knn_top1']:>7.1f} % |")
-    print(f'Wall time: {wall / 60:.1f} min. Table: '
-          f"{osp.join(work_dir, 'results.md')} and results.json; figures: "
-          f"{figures['tsne']}, {figures['knn_curve']}; logs and checkpoints: "
-          f'{work_dir}')
+              f"% | {per_seed(row):<14} | {100 * row['knn_top1']:>7.1f} % |")
+    print(f'Wall time: {wall / 60:.1f} min{skipped_note(step.skipped)}. '
+          f"Table: {osp.join(work_dir, 'results.md')} and results.json; "
+          f"figures: {figures['tsne']}, {figures['knn_curve']}; logs and "
+          f'checkpoints: {work_dir}')
 
 
 if __name__ == '__main__':
