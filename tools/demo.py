@@ -57,6 +57,14 @@ REAL_DATA = dict(
     utkinect=('tools/data/kinect_v1_to_pkl.py', 200, 20, 25, 64))
 
 
+def full_demo(column: int) -> str:
+    """'20 synthetic, 100 msr_action3d, ...': one column of SETTINGS['full']
+    and REAL_DATA (1: epochs, 4: queue size), for the help text."""
+    return ', '.join(
+        f'{value[column]} {name}' for name, value in
+        [('synthetic', SETTINGS['full'])] + list(REAL_DATA.items()))
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     size = parser.add_mutually_exclusive_group()
@@ -89,12 +97,6 @@ def parse_args(argv=None):
     recipe = parser.add_argument_group(
         'pretraining run', 'the values the demo gives the pretraining '
         'config; the rest of its recipe stays as it ships')
-    def full_demo(index: int) -> str:
-        # a value of the full demo per data set: SETTINGS / REAL_DATA column
-        return ', '.join(
-            f'{value[index]} {name}' for name, value in
-            [('synthetic', SETTINGS['full'])] + list(REAL_DATA.items()))
-
     recipe.add_argument(
         '--epochs', type=int, help=f'pretraining epochs (default: '
         f'{full_demo(1)}; fewer with --quick or --tiny)')
