@@ -55,7 +55,7 @@ def logged_losses(work_dir):
 def test_pretrain_switches_stage_and_resumes(workdir):
     work_dir = workdir / 'run'
     log = train(workdir, work_dir, epochs=2)
-    assert 'Epoch 2: nearest-neighbour mining on' in log
+    assert 'Epoch 2: mining on (loss_nnm)' in log
     records = logged_losses(work_dir)
     stage1 = [r for r in records if r['epoch'] == 1]
     stage2 = [r for r in records if r['epoch'] == 2]
@@ -75,7 +75,7 @@ def test_pretrain_switches_stage_and_resumes(workdir):
     # in stage 2 although the model starts with mining off
     log = train(workdir, work_dir, '--resume', epochs=3)
     assert 'resumed epoch: 2' in log
-    assert 'Epoch 3: nearest-neighbour mining on' in log
+    assert 'Epoch 3: mining on (loss_nnm)' in log
     resumed = logged_losses(work_dir)
     assert {r['epoch'] for r in resumed} == {3}
     assert all('loss_nnm' in r for r in resumed)

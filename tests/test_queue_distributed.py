@@ -1,5 +1,6 @@
 """Two CPU processes over gloo: the memory bank stays identical on both ranks
-and holds the keys of both, in rank order, whatever the batch sizes."""
+and holds the keys of both, in rank order, whatever the batch sizes; the
+three banks of 3s-AimCLR stay identical too and fill in step."""
 import os
 import socket
 
@@ -65,16 +66,18 @@ def _worker(rank: int, world_size: int, port: int, out_dir: str) -> None:
     close_dist()
 
 
-def test_queue_is_identical_on_ranks_and_holds_all_keys(tmp_path):
+def _run_two_ranks(worker, tmp_path) -> list:
+    """Run ``worker`` on two gloo processes; rank 0's record."""
     tests_dir = os.path.dirname(os.path.abspath(__file__))
     os.environ['PYTHONPATH'] = os.pathsep.join(
         [tests_dir, os.environ.get('PYTHONPATH', '')])
     mp.spawn(
-        _worker,
-        args=(2, _free_port(), str(tmp_path)),
-        nprocs=2,
-        join=True)
-    record = torch.load(tmp_path / 'record.pt', weights_only=False)
+        worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+    return torch.load(tmp_path / 'record.pt', weights_only=False)
+
+
+def test_queue_is_identical_on_ranks_and_holds_all_keys(tmp_path):
+    record = _run_two_ranks(_worker, tmp_path)
     assert len(record) == len(STEPS)
     for step, entry in enumerate(record):
         bank0, bank1 = entry['banks']
@@ -86,3 +89,60 @@ def test_queue_is_identical_on_ranks_and_holds_all_keys(tmp_path):
         assert torch.allclose(bank0[:, columns].t(), keys, atol=1e-6)
         assert entry['ptr'] == (entry['ptr_before'] +
                                 keys.shape[0]) % QUEUE_SIZE
+
+
+def _cross_stream_worker(rank: int, world_size: int, port: int,
+                         out_dir: str) -> None:
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    torch.set_num_threads(1)
+    dist.init_process_group('gloo', rank=rank, world_size=world_size)
+    from mmengine.model import MMDistributedDataParallel
+    from mmengine.optim import OptimWrapper
+    from mmengine.registry import init_default_scope
+
+    from test_aimclr_model import SMALL_MODEL, views
+
+    import aimclr_mm  # noqa: F401
+    from aimclr_mm.engine.runner import close_dist
+    from mmaction.registry import MODELS
+    init_default_scope('mmaction')
+
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(type='CrossStreamAimCLR',
+             stream_model=dict(SMALL_MODEL, queue_size=QUEUE_SIZE)))
+    ddp = MMDistributedDataParallel(model, broadcast_buffers=False)
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    record = []
+    for step, sizes in enumerate(STEPS):
+        # the cross-stream stage from the third step on
+        model.mining = model.cross_stream = step >= 2
+        batch = views(n=sizes[rank], seed=100 * step + rank)
+        ddp.train_step(dict(inputs=list(batch), data_samples=None), optim)
+        entry = {}
+        for stream, sub in model.streams.items():
+            banks = [torch.zeros_like(sub.queue.bank) for _ in range(2)]
+            dist.all_gather(banks, sub.queue.bank)
+            entry[stream] = dict(banks=banks, ptr=int(sub.queue.ptr))
+        record.append(entry)
+    if rank == 0:
+        torch.save(record, os.path.join(out_dir, 'record.pt'))
+    del ddp
+    close_dist()
+
+
+def test_cross_stream_banks_are_identical_on_ranks_and_line_up(tmp_path):
+    record = _run_two_ranks(_cross_stream_worker, tmp_path)
+    assert len(record) == len(STEPS)
+    total = 0
+    for step, entry in enumerate(record):
+        total += sum(STEPS[step])
+        assert set(entry) == {'joint', 'motion', 'bone'}
+        for stream, state in entry.items():
+            bank0, bank1 = state['banks']
+            assert torch.equal(bank0, bank1), \
+                f'{stream} banks differ after step {step}'
+            # all three banks write the same sequences at the same place
+            assert state['ptr'] == total % QUEUE_SIZE
+        banks = [entry[s]['banks'][0] for s in entry]
+        assert not torch.equal(banks[0], banks[1])

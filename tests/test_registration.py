@@ -13,7 +13,7 @@ EXPECTED = dict(
     MODELS=[
         'AimCLR', 'AimCLRSTGCN', 'SkeletonDataPreprocessor', 'EADM',
         'ProjectionMLP', 'InfoNCELoss', 'D3MLoss', 'NNMLoss',
-        'MomentumEncoder'
+        'MomentumEncoder', 'CrossStreamAimCLR', 'CrossStreamLoss'
     ],
     DATASETS=['ClassBalancedSubset', 'KNNDataset', 'SkeletonPoseDataset'],
     HOOKS=[

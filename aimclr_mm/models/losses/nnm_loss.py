@@ -32,6 +32,15 @@ def nearest_neighbor_positive_mask(ranking_logits: Sequence[torch.Tensor],
     return mask
 
 
+def positive_set_loss(logits: torch.Tensor,
+                      mask: torch.Tensor) -> torch.Tensor:
+    """``-sum_pos log_softmax(logits) / |pos|`` per sample, averaged over
+    the batch: logits (N, L), float 0/1 mask (N, L). Scalar."""
+    mask = mask.to(logits.dtype)
+    loss = -(F.log_softmax(logits, dim=1) * mask).sum(1) / mask.sum(1)
+    return loss.mean()
+
+
 @MODELS.register_module()
 class NNMLoss(nn.Module):
     """Nearest Neighbors Mining loss of AimCLR's second stage.
@@ -56,6 +65,4 @@ class NNMLoss(nn.Module):
                 topk: int = 1) -> torch.Tensor:
         with torch.no_grad():
             mask = nearest_neighbor_positive_mask(ranking_logits, topk)
-        mask = mask.to(logits.dtype)
-        loss = -(F.log_softmax(logits, dim=1) * mask).sum(1) / mask.sum(1)
-        return self.loss_weight * loss.mean()
+        return self.loss_weight * positive_set_loss(logits, mask)

@@ -5,13 +5,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmaction.registry import MODELS
 from mmaction.utils import SampleList
-from mmengine.model import BaseModel, BaseModule
+from mmengine.model import BaseModule
 
 from ..utils import KeyQueue, MomentumEncoder
+from .base import BaseSkeletonSelfSupervisor
 
 
 @MODELS.register_module()
-class AimCLR(BaseModel):
+class AimCLR(BaseSkeletonSelfSupervisor):
     """AimCLR: contrastive learning from extremely augmented skeletons.
 
     Views arrive stacked as inputs (N, num_views, M, T, V, C): the normal
@@ -131,14 +132,20 @@ class AimCLR(BaseModel):
             negative = query @ bank.to(query.dtype)
             return torch.cat([positive, negative], dim=1) / self.temperature
 
-    def loss(self, inputs: torch.Tensor,
-             data_samples: Optional[SampleList] = None) -> Dict:
-        """Losses of one batch of views (N, num_views, M, T, V, C)."""
+    def check_views(self, inputs: torch.Tensor) -> None:
         min_views = 3 if self.loss_d3m is not None else 2
         if inputs.dim() != 6 or inputs.shape[1] < min_views:
             raise ValueError(
-                f'AimCLR expects inputs (N, views, M, T, V, C) with at least '
-                f'{min_views} views, got shape {tuple(inputs.shape)}')
+                f'{type(self).__name__} expects inputs (N, views, M, T, V, '
+                f'C) with at least {min_views} views, got shape '
+                f'{tuple(inputs.shape)}')
+
+    def contrast(self, inputs: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Embeddings and logits of one batch of views (N, views, M, T, V,
+        C), before any loss: ``query``, ``key`` (N, D), ``bank`` (D, K) as
+        read by this step, ``logits`` (N, 1 + K) of the normal query and
+        ``extreme``, the logits of the extreme query and of its
+        EADM-dropped version (an empty list without D3M)."""
         # the previous step's keys: its backward is done by now
         self.queue.flush()
         query = self._embed(self.backbone(inputs[:, 0]))
@@ -150,24 +157,33 @@ class AimCLR(BaseModel):
         # the bank before this batch's keys; they are enqueued deferred (see
         # KeyQueue), as autograd keeps this bank until the backward
         bank = self.queue.bank
-        logits = self._logits(query, key, bank)
-
-        losses = dict()
-        ranking = [logits]
+        extreme = []
         if self.loss_d3m is not None:
             feat = self.backbone(inputs[:, 2])
-            extreme = [self._logits(self._embed(feat), key, bank)]
+            extreme.append(self._logits(self._embed(feat), key, bank))
             if self.eadm is not None:
                 dropped = self.eadm(feat.flatten(0, 1)).view_as(feat)
                 extreme.append(self._logits(self._embed(dropped), key, bank))
-            losses['loss_d3m'] = self.loss_d3m(logits, *extreme)
-            ranking += extreme
+        return dict(query=query, key=key, bank=bank,
+                    logits=self._logits(query, key, bank), extreme=extreme)
+
+    def loss(self, inputs: torch.Tensor,
+             data_samples: Optional[SampleList] = None) -> Dict:
+        """Losses of one batch of views (N, num_views, M, T, V, C)."""
+        self.check_views(inputs)
+        out = self.contrast(inputs)
+        logits = out['logits']
+        losses = dict()
+        if out['extreme']:
+            losses['loss_d3m'] = self.loss_d3m(logits, *out['extreme'])
         if self.mining:
-            losses['loss_nnm'] = self.loss_nnm(logits, ranking, self.topk)
+            losses['loss_nnm'] = self.loss_nnm(
+                logits, [logits, *out['extreme']], self.topk)
         else:
             losses['loss_infonce'] = self.loss_infonce(logits)
-        losses.update(self._embedding_stats(query, key, logits))
-        self.queue.enqueue(key)
+        losses.update(self._embedding_stats(out['query'], out['key'],
+                                            logits))
+        self.queue.enqueue(out['key'])
         return losses
 
     @staticmethod
@@ -193,24 +209,3 @@ class AimCLR(BaseModel):
             key_cos=off_diagonal,
             logit_pos=logits[:, 0].mean(),
             logit_neg=logits[:, 1:].mean())
-
-    def predict(self, inputs: torch.Tensor,
-                data_samples: SampleList) -> SampleList:
-        """Attach pooled encoder features (C,) to each data sample as
-        ``feature``."""
-        feats = self.extract_feat(inputs)
-        for feat, data_sample in zip(feats, data_samples):
-            data_sample.set_field(feat, 'feature')
-        return data_samples
-
-    def forward(self,
-                inputs: torch.Tensor,
-                data_samples: Optional[SampleList] = None,
-                mode: str = 'tensor'):
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        if mode == 'tensor':
-            return self.extract_feat(inputs)
-        raise RuntimeError(f'Invalid mode "{mode}".')

@@ -1,0 +1,7 @@
+_base_ = './_base_/aimclr3s_pretrain.py'
+
+train_dataloader = dict(
+    dataset=dict(
+        ann_file='data/skeleton/ntu120_3d.pkl',
+        split='xsub_train',
+        num_classes=120))

@@ -1,0 +1,1 @@
+_base_ = './_base_/aimclr3s_pretrain.py'
