@@ -19,7 +19,7 @@ EXPECTED = dict(
     HOOKS=[
         'TwoStageLossHook', 'PretrainedEncoderCheckHook', 'FiniteCheckHook',
         'AtomicCheckpointHook', 'RandomStateHook', 'CollapseMonitorHook',
-        'BatchSizeCheckHook'
+        'BatchSizeCheckHook', 'SettingsCheckHook'
     ],
     OPTIM_WRAPPERS=['CPUAmpOptimWrapper'],
     PARAM_SCHEDULERS=['FractionalMultiStepLR'],

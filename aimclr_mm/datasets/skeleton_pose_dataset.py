@@ -50,6 +50,10 @@ class SkeletonPoseDataset(PoseDataset):
     def load_data_list(self) -> List[Dict]:
         data_list = checked_split(
             load_pose_file(self.ann_file), self.split, self)
+        # kept for the checks of a run's settings (SettingsCheckHook): the
+        # data list itself is serialised away after loading
+        self.label_set = sorted(
+            {int(anno['label']) for anno in data_list if 'label' in anno})
         if 'video' in self.data_prefix:
             # As PoseDataset does, without changing the loaded annotations.
             data_list = [dict(anno) for anno in data_list]

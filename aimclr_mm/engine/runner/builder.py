@@ -11,6 +11,7 @@ from mmengine.dist import is_distributed
 from mmengine.runner import Runner
 
 from ..hooks import add_batch_size_check
+from ..hooks.settings_check_hook import SettingsCheckHook
 from .checkpoint import use_safe_checkpoint_loading
 from .dist import cpu_dist_cfg, init_cpu_dist
 from .resume import find_resumable_checkpoint
@@ -100,13 +101,26 @@ def fit_dataloaders(cfg: Config) -> Config:
     return cfg
 
 
+def check_optimizer(cfg: Config) -> None:
+    """Refuse an optimizer momentum outside [0, 1): torch's SGD accepts any
+    non-negative value, and one >= 1 diverges without an error."""
+    optimizer = (cfg.get('optim_wrapper') or {}).get('optimizer') or {}
+    momentum = optimizer.get('momentum') if isinstance(optimizer,
+                                                       dict) else None
+    if momentum is not None and not 0 <= momentum < 1:
+        raise ValueError('optim_wrapper.optimizer.momentum must be in '
+                         f'[0, 1), got {momentum}')
+
+
 def build_runner(cfg: Config) -> Runner:
     """Build the Runner of ``cfg`` (``runner_type`` or mmengine's Runner).
 
     With ``cfg.launcher`` other than ``'none'`` and no accelerator, the
     config is adapted to gloo and a CPU DDP wrapper, and the process group is
     started here, because mmengine's ``init_dist`` needs CUDA. Every runner
-    gets a :class:`~aimclr_mm.engine.hooks.BatchSizeCheckHook`. Dataloaders
+    gets a :class:`~aimclr_mm.engine.hooks.BatchSizeCheckHook` and a
+    :class:`~aimclr_mm.engine.hooks.SettingsCheckHook`; an optimizer
+    momentum outside [0, 1) is refused (:func:`check_optimizer`). Dataloaders
     with ``num_workers=0`` get ``persistent_workers=False``. Local
     checkpoints are loaded with :func:`use_safe_checkpoint_loading`. With
     ``resume=True`` and no ``load_from``, the run resumes from
@@ -115,6 +129,7 @@ def build_runner(cfg: Config) -> Runner:
     with no checkpoint there it says so and starts from scratch, as mmengine
     does.
     """
+    check_optimizer(cfg)
     fit_dataloaders(cfg)
     use_safe_checkpoint_loading()
     notes, fresh_start = [], False
@@ -137,6 +152,8 @@ def build_runner(cfg: Config) -> Runner:
     else:
         runner = Runner.from_cfg(cfg)
     add_batch_size_check(runner)
+    if not any(isinstance(h, SettingsCheckHook) for h in runner.hooks):
+        runner.register_hook(SettingsCheckHook())
     if fresh_start:
         runner.logger.warning(
             f'--resume: no checkpoint to resume from in {cfg.work_dir}; '

@@ -11,6 +11,28 @@ from ..utils import KeyQueue, MomentumEncoder
 from .base import BaseSkeletonSelfSupervisor
 
 
+def check_contrast_settings(queue_size: int, topk: int, momentum: float,
+                            temperature: float) -> None:
+    """Refuse values that would fail later (a division by zero at the first
+    enqueue, top-k past the bank in stage 2) or train nonsense, naming the
+    config key, the value and the valid range."""
+    problems = []
+    if not isinstance(queue_size, int) or queue_size < 1:
+        problems.append(f'model.queue_size must be an integer >= 1, got '
+                        f'{queue_size!r}')
+    elif not isinstance(topk, int) or not 1 <= topk <= queue_size:
+        problems.append(f'model.topk must be an integer in [1, '
+                        f'model.queue_size={queue_size}], got {topk!r}')
+    if not 0 < momentum < 1:
+        problems.append(f'model.momentum (key encoder m) must be in (0, 1), '
+                        f'got {momentum!r}')
+    if not temperature > 0:
+        problems.append(f'model.temperature must be > 0, got '
+                        f'{temperature!r}')
+    if problems:
+        raise ValueError('; '.join(problems))
+
+
 @MODELS.register_module()
 class AimCLR(BaseSkeletonSelfSupervisor):
     """AimCLR: contrastive learning from extremely augmented skeletons.
@@ -78,6 +100,7 @@ class AimCLR(BaseSkeletonSelfSupervisor):
             data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        check_contrast_settings(queue_size, topk, momentum, temperature)
         if key_encoder_init not in ('copy', 'independent'):
             raise ValueError('key_encoder_init must be "copy" or '
                              f'"independent", got {key_encoder_init!r}')

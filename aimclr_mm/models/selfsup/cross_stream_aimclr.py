@@ -95,6 +95,10 @@ class CrossStreamAimCLR(BaseSkeletonSelfSupervisor):
         if len(set(sizes.values())) != 1:
             raise ValueError('CrossStreamAimCLR needs banks of one size, so '
                              f'that entries line up across streams: {sizes}')
+        [size] = set(sizes.values())
+        if not isinstance(topk, int) or not 1 <= topk <= size:
+            raise ValueError(f'model.topk (cross-stream) must be an integer '
+                             f'in [1, queue size {size}], got {topk!r}')
         self.loss_ckm = MODELS.build(loss_ckm)
         self.topk = topk
         self.context = context
