@@ -112,3 +112,17 @@ def test_train_refuses_a_head_that_does_not_fit_before_iteration_1(tmp_path):
     assert 'model.cls_head.num_classes=2, but the labels of' in out, out[-3000:]
     assert 'Epoch(train)' not in out
     assert not list(work.rglob('*.pth'))
+
+
+def test_loader_workers_are_capped_at_the_cpu_count(monkeypatch):
+    from aimclr_mm.engine.runner.builder import fit_dataloaders
+    monkeypatch.setattr(os, 'cpu_count', lambda: 2)
+    cfg = Config(dict(
+        train_dataloader=dict(num_workers=4, persistent_workers=True),
+        val_dataloader=dict(num_workers=1, persistent_workers=True),
+        test_dataloader=dict(num_workers=0, persistent_workers=True)))
+    fit_dataloaders(cfg)
+    assert cfg.train_dataloader.num_workers == 2
+    assert cfg.val_dataloader.num_workers == 1
+    assert cfg.train_dataloader.persistent_workers
+    assert cfg.test_dataloader.persistent_workers is False

@@ -351,7 +351,9 @@ def test_demo_reports_one_progress_line_per_epoch_and_every_metric(
 
 def test_readme_custom_imports_config_builds_the_encoder(tmp_path):
     """The smallest custom_imports config of README.md, in a fresh
-    interpreter."""
+    interpreter, built as mmengine's Runner builds it: the config's own
+    ``default_scope`` (without it, ``ActionDataPreprocessor`` is not found
+    in mmengine's registry)."""
     readme = (REPO / 'README.md').read_text()
     start = readme.index('```python\ncustom_imports')
     snippet = readme[start + len('```python\n'):readme.index('```', start + 3)]
@@ -364,7 +366,7 @@ def test_readme_custom_imports_config_builds_the_encoder(tmp_path):
         'from mmaction.registry import MODELS\n'
         f'cfg = Config.fromfile({str(config)!r})\n'
         'import_modules_from_strings(**cfg.custom_imports)\n'
-        'init_default_scope("mmaction")\n'
+        'init_default_scope(cfg.default_scope)\n'
         'model = MODELS.build(cfg.model)\n'
         'print(type(model.backbone).__name__, '
         'sum(p.numel() for p in model.backbone.parameters()))\n')

@@ -92,11 +92,18 @@ def enable_amp(cfg: Config, dtype: Optional[str] = None) -> Config:
 
 
 def fit_dataloaders(cfg: Config) -> Config:
-    """Turn ``persistent_workers`` off in every dataloader that loads in the
+    """Give no dataloader more workers than the machine has CPUs (the
+    configs' 4 are for a GPU server; PyTorch warns past the CPU count) and
+    turn ``persistent_workers`` off in every dataloader that loads in the
     main process (``num_workers=0``), where PyTorch refuses it."""
+    cpus = os.cpu_count() or 1
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg.get(name)
-        if isinstance(loader, dict) and not loader.get('num_workers', 0):
+        if not isinstance(loader, dict):
+            continue
+        if loader.get('num_workers', 0) > cpus:
+            loader['num_workers'] = cpus
+        if not loader.get('num_workers', 0):
             loader['persistent_workers'] = False
     return cfg
 
