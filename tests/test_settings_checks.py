@@ -126,3 +126,33 @@ def test_loader_workers_are_capped_at_the_cpu_count(monkeypatch):
     assert cfg.val_dataloader.num_workers == 1
     assert cfg.train_dataloader.persistent_workers
     assert cfg.test_dataloader.persistent_workers is False
+
+
+def test_a_missing_annotation_file_is_named_before_the_config_dump(
+        tmp_path):
+    cmd = [
+        sys.executable, str(REPO / 'tools' / 'train.py'),
+        str(REPO / 'configs' / 'aimclr_stgcn_ntu60_xsub_joint.py'),
+        '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+        'train_dataloader.dataset.ann_file=no/such.pkl'
+    ]
+    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True,
+                          env=dict(os.environ, OMP_NUM_THREADS='1'),
+                          timeout=300)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert 'train_dataloader.dataset.ann_file: no/such.pkl does not exist ' \
+        f'(relative paths are from {tmp_path})' in out
+    assert 'Config:' not in out and 'Environment info' not in out
+    # only the dataloaders a run uses are checked (tools/test.py: test),
+    # through dataset wrappers
+    from aimclr_mm.engine.runner.builder import check_annotation_files
+    cfg = Config(dict(
+        train_dataloader=dict(dataset=dict(ann_file='no/such.pkl')),
+        test_dataloader=dict(dataset=dict(
+            type='ClassBalancedSubset',
+            dataset=dict(ann_file=str(tmp_path / 'missing.pkl'))))))
+    with pytest.raises(FileNotFoundError, match=r'test_dataloader.dataset.'
+                       r'dataset.ann_file: .*missing.pkl does not exist'):
+        check_annotation_files(cfg, ['test_dataloader'])
+    check_annotation_files(cfg, [])

@@ -107,7 +107,7 @@ def knn_test_cfg(cfg: Config, args) -> Config:
 def main():
     args = parse_args()
     cfg = knn_test_cfg(Config.fromfile(args.config), args)
-    runner = build_runner(cfg)
+    runner = build_runner(cfg, loaders=('test_dataloader', ))
     metrics = runner.test()
     if is_main_process():
         dataset = cfg.test_dataloader.dataset

@@ -50,7 +50,7 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
-    runner = build_runner(cfg)
+    runner = build_runner(cfg, loaders=('test_dataloader', ))
     metrics = runner.test()
     if is_main_process():
         for name, value in metrics.items():

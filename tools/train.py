@@ -97,7 +97,7 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
-    runner = build_runner(cfg)
+    runner = build_runner(cfg, loaders=('train_dataloader', 'val_dataloader'))
     runner.train()
     close_dist()
 

@@ -2,7 +2,7 @@
 import argparse
 import os
 import os.path as osp
-from typing import Optional
+from typing import Optional, Sequence
 
 from mmaction.registry import RUNNERS
 from mmengine.config import Config, DictAction
@@ -119,7 +119,25 @@ def check_optimizer(cfg: Config) -> None:
                          f'[0, 1), got {momentum}')
 
 
-def build_runner(cfg: Config) -> Runner:
+def check_annotation_files(cfg: Config, loaders: Sequence[str]) -> None:
+    """Refuse a missing annotation file of the dataloaders a run uses, with
+    the config key, before the Runner logs its whole config (mmengine would
+    fail only when it builds the dataset)."""
+    for name in loaders:
+        dataset = (cfg.get(name) or {}).get('dataset')
+        key = f'{name}.dataset'
+        while isinstance(dataset, dict):
+            path = dataset.get('ann_file')
+            if path and not osp.exists(path):
+                raise FileNotFoundError(
+                    f'{key}.ann_file: {path} does not exist (relative paths '
+                    f'are from {os.getcwd()}); prepare the data '
+                    '(docs/data_preparation.md) or pass '
+                    f'--cfg-options {key}.ann_file=PATH')
+            dataset, key = dataset.get('dataset'), f'{key}.dataset'
+
+
+def build_runner(cfg: Config, loaders: Sequence[str] = ()) -> Runner:
     """Build the Runner of ``cfg`` (``runner_type`` or mmengine's Runner).
 
     With ``cfg.launcher`` other than ``'none'`` and no accelerator, the
@@ -134,8 +152,10 @@ def build_runner(cfg: Config) -> Runner:
     :func:`find_resumable_checkpoint` of the work directory, which passes
     over a missing or truncated checkpoint that ``last_checkpoint`` names;
     with no checkpoint there it says so and starts from scratch, as mmengine
-    does.
+    does. The annotation files of ``loaders`` (the dataloaders the run will
+    use) must exist (:func:`check_annotation_files`).
     """
+    check_annotation_files(cfg, loaders)
     check_optimizer(cfg)
     fit_dataloaders(cfg)
     use_safe_checkpoint_loading()
