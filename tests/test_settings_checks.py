@@ -1,12 +1,14 @@
 """Invalid model and optimizer values and settings that do not fit the data
 are refused (or warned about) before the first iteration, naming the config
 key, the value and the valid range."""
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import torch
 from mmaction.registry import MODELS
 from mmengine.config import Config
 
@@ -156,3 +158,29 @@ def test_a_missing_annotation_file_is_named_before_the_config_dump(
                        r'dataset.ann_file: .*missing.pkl does not exist'):
         check_annotation_files(cfg, ['test_dataloader'])
     check_annotation_files(cfg, [])
+
+
+def test_mmengine_key_list_warning_is_cut_to_counts():
+    import torch.nn as nn
+    from mmengine.runner.checkpoint import load_state_dict
+
+    from aimclr_mm.engine.hooks.pretrained_encoder_check_hook import \
+        MismatchSummary
+    records = []
+    logger = logging.getLogger('mismatch_summary_test')
+    logger.addFilter(MismatchSummary())
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger.addHandler(handler)
+    model = nn.ModuleDict(dict(backbone=nn.Linear(2, 2),
+                               cls_head=nn.Linear(2, 3)))
+    state = {f'backbone.{k}': v for k, v in
+             model['backbone'].state_dict().items()}
+    state.update({f'neck.{i}.weight': torch.zeros(1) for i in range(5)})
+    load_state_dict(model, state, strict=False, logger=logger)
+    [record] = records
+    assert record.getMessage() == (
+        'load_from: 5 checkpoint tensors not in the model (neck.*: 5); '
+        '2 model tensors not in the checkpoint (cls_head.*: 2)')
+    logger.warning('another message')
+    assert records[-1].getMessage() == 'another message'

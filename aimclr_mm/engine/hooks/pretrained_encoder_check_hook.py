@@ -1,3 +1,4 @@
+import logging
 import re
 from collections import Counter
 from typing import Dict, List, Optional, Sequence
@@ -18,6 +19,33 @@ def _group(keys: Sequence[str]) -> str:
                      for name, num in sorted(counts.items()))
 
 
+class MismatchSummary(logging.Filter):
+    """Cuts mmengine's "do not match exactly" warning of a non-strict load,
+    which lists every key on one line (about 200 for a pretraining
+    checkpoint), to counts per module."""
+
+    HEADER = 'The model and loaded state dict do not match exactly'
+    LISTS = dict(unexpected='unexpected key in source state_dict: ',
+                 missing='missing keys in source state_dict: ')
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if not message.startswith(self.HEADER):
+            return True
+        parts = []
+        for line in message.splitlines():
+            for kind, lead in self.LISTS.items():
+                if line.startswith(lead):
+                    keys = [k for k in line[len(lead):].split(', ') if k]
+                    what = 'checkpoint tensors not in the model' \
+                        if kind == 'unexpected' else \
+                        'model tensors not in the checkpoint'
+                    parts.append(f'{len(keys)} {what} ({_group(keys)})')
+        record.msg = f'load_from: {"; ".join(parts)}'
+        record.args = ()
+        return True
+
+
 @HOOKS.register_module()
 class PretrainedEncoderCheckHook(Hook):
     """Checks and reports what ``load_from`` gave the model.
@@ -35,6 +63,9 @@ class PretrainedEncoderCheckHook(Hook):
     - before testing: every tensor under ``test_prefixes``; None (default)
       means every tensor of the model, since a tested model must come
       whole from its checkpoint.
+
+    mmengine's own warning of the load, which lists every key, is cut to
+    counts per module (:class:`MismatchSummary`).
 
     Training without ``load_from`` fails too (the downstream protocols start
     from a pretraining checkpoint); a resumed run is not checked again.
@@ -54,6 +85,12 @@ class PretrainedEncoderCheckHook(Hook):
         self.prefixes = tuple(prefixes)
         self.test_prefixes = tuple(test_prefixes) \
             if test_prefixes is not None else None
+
+    def before_run(self, runner) -> None:
+        # before the Runner loads load_from
+        if not any(isinstance(f, MismatchSummary)
+                   for f in runner.logger.filters):
+            runner.logger.addFilter(MismatchSummary())
 
     def before_train(self, runner) -> None:
         if runner.cfg.get('resume', False):
