@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs README.md's commands in order, with tiny settings, in a fresh clone of
 # the committed tree: install (command 1, the demo with --tiny), the test
-# suite (command 2; SKIP_TESTS=1 skips it), then the CPU short run, the
-# figures, KNN, and dist_train.sh with two CPU processes and --resume,
+# suite (command 2; SKIP_TESTS=1 skips it), then the CPU short run and the
+# rest of the CPU chain (linear, test --dump, fusion, KNN, t-SNE), the
+# figures, and dist_train.sh with two CPU processes and --resume,
 # without activating the venv. Takes 10-20 minutes on 2 CPU cores.
 # Usage: bash tools/check_readme_commands.sh [CLONE_DIR]
 set -euo pipefail
@@ -42,6 +43,18 @@ python tools/train.py configs/aimclr_stgcn_ntu60_xsub_joint.py --work-dir work_d
     model.queue_size=64 train_cfg.max_epochs=2 train_cfg.val_interval=1
 python tools/plot_knn_curve.py work_dirs/cpu_try --k 10 --out work_dirs/cpu_try/knn.png
 test -s work_dirs/cpu_try/knn.png
+
+step "The rest of the chain on CPU (README: motion stream, linear, test --dump, fusion, KNN, t-SNE)"
+# README's second command block of "A short run on CPU", as written there
+python - > work_dirs/readme_chain.sh <<'PY'
+text = open('README.md').read()
+section = text[text.index('### A short run on CPU'):]
+blocks = section.split('```bash\n')
+print(blocks[2].split('```')[0])
+PY
+bash -euo pipefail work_dirs/readme_chain.sh
+test -s work_dirs/cpu_linear_joint/scores.pkl
+test -s work_dirs/cpu_linear_motion/scores.pkl
 
 step "--resume with nothing to resume"
 python tools/train.py configs/aimclr_stgcn_ntu60_xsub_joint.py --work-dir work_dirs/empty_resume --resume \

@@ -22,7 +22,9 @@ def _group(keys: Sequence[str]) -> str:
 class MismatchSummary(logging.Filter):
     """Cuts mmengine's "do not match exactly" warning of a non-strict load,
     which lists every key on one line (about 200 for a pretraining
-    checkpoint), to counts per module."""
+    checkpoint), to counts per module. A filter of the runner's logger:
+    :func:`~aimclr_mm.engine.runner.checkpoint.log_load_mismatch` routes
+    the warning there."""
 
     HEADER = 'The model and loaded state dict do not match exactly'
     LISTS = dict(unexpected='unexpected key in source state_dict: ',
@@ -65,7 +67,8 @@ class PretrainedEncoderCheckHook(Hook):
       whole from its checkpoint.
 
     mmengine's own warning of the load, which lists every key, is cut to
-    counts per module (:class:`MismatchSummary`).
+    counts per module by :class:`MismatchSummary`, which ``build_runner``
+    installs.
 
     Training without ``load_from`` fails too (the downstream protocols start
     from a pretraining checkpoint); a resumed run is not checked again.
@@ -85,12 +88,6 @@ class PretrainedEncoderCheckHook(Hook):
         self.prefixes = tuple(prefixes)
         self.test_prefixes = tuple(test_prefixes) \
             if test_prefixes is not None else None
-
-    def before_run(self, runner) -> None:
-        # before the Runner loads load_from
-        if not any(isinstance(f, MismatchSummary)
-                   for f in runner.logger.filters):
-            runner.logger.addFilter(MismatchSummary())
 
     def before_train(self, runner) -> None:
         if runner.cfg.get('resume', False):

@@ -12,7 +12,7 @@ from mmengine.runner import Runner
 
 from ..hooks import add_batch_size_check
 from ..hooks.settings_check_hook import SettingsCheckHook
-from .checkpoint import use_safe_checkpoint_loading
+from .checkpoint import log_load_mismatch, use_safe_checkpoint_loading
 from .dist import cpu_dist_cfg, init_cpu_dist
 from .resume import find_resumable_checkpoint
 
@@ -179,6 +179,7 @@ def build_runner(cfg: Config, loaders: Sequence[str] = ()) -> Runner:
     else:
         runner = Runner.from_cfg(cfg)
     add_batch_size_check(runner)
+    log_load_mismatch(runner.logger)
     if not any(isinstance(h, SettingsCheckHook) for h in runner.hooks):
         runner.register_hook(SettingsCheckHook())
     if fresh_start:

@@ -9,19 +9,23 @@ objects and makes mmengine's loader for local paths (used by ``load_from``,
 :class:`UnsafeCheckpointError`. Importing this module changes nothing: the
 runner tools (through :func:`~aimclr_mm.engine.runner.build_runner`) opt in.
 """
+import logging
 import os.path as osp
 import pickle
 import re
 from typing import Callable, List, Optional, Union
 
 import numpy as np
+import mmengine.runner.runner as mmengine_runner
 import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
+from mmengine.runner.checkpoint import \
+    _load_checkpoint_to_model as _mmengine_load_checkpoint_to_model
 
 __all__ = [
     'UnsafeCheckpointError', 'SAFE_CHECKPOINT_GLOBALS', 'load_from_local',
-    'use_safe_checkpoint_loading'
+    'use_safe_checkpoint_loading', 'log_load_mismatch'
 ]
 
 # ``HistoryBuffer.__getstate__`` stores its statistics methods; pickle
@@ -127,3 +131,26 @@ def use_safe_checkpoint_loading() -> None:
     if CheckpointLoader._schemes.get('') is not load_from_local:
         CheckpointLoader.register_scheme(
             prefixes='', loader=load_from_local, force=True)
+
+
+def _load_checkpoint_to_model_logged(model, checkpoint, strict=False,
+                                     logger=None,
+                                     revise_keys=[(r'^module\.', '')]):
+    return _mmengine_load_checkpoint_to_model(model, checkpoint, strict,
+                                              logger or 'current',
+                                              revise_keys)
+
+
+def log_load_mismatch(logger: logging.Logger) -> None:
+    """Send mmengine's warning of a non-strict ``load_from`` to ``logger``,
+    cut to counts per module (:class:`MismatchSummary`).
+
+    ``Runner.load_checkpoint`` passes no logger, so mmengine ``print``s the
+    warning, every key on one line; here the runner module's loader gets
+    the current logger. Calling it again does nothing more.
+    """
+    from ..hooks.pretrained_encoder_check_hook import MismatchSummary
+    mmengine_runner._load_checkpoint_to_model = \
+        _load_checkpoint_to_model_logged
+    if not any(isinstance(f, MismatchSummary) for f in logger.filters):
+        logger.addFilter(MismatchSummary())
