@@ -237,3 +237,19 @@ def test_batch_larger_than_split_fails_before_training(tmp_path):
                             'drop_last=True')):
         runner.train()
     _nothing_trained(tmp_path, counter)
+
+
+def test_when_every_sample_is_invalid_the_hint_does_not_suggest_skip(
+        tmp_path):
+    """A 2D file given to a 3D config: skipping would leave nothing."""
+    annotations, split = write_pose_dataset(tmp_path / 'a.pkl', [2], [1])
+    for anno in annotations:
+        _two_d(anno)
+    path = _write(tmp_path / 'a.pkl', annotations, split)
+    with pytest.raises(InvalidDataError) as info:
+        _build(path)
+    message = str(info.value)
+    assert "Every sample is invalid, so on_invalid='skip' would leave none" \
+        in message
+    assert "set on_invalid='skip'" not in message
+    assert 'num_coords' in message

@@ -237,10 +237,15 @@ def validate_samples(samples: List,
             anno['label'] = int(anno['label'])
         valid.append(anno)
     if problems and on_invalid == 'error':
+        hint = ("Fix the file, or set on_invalid='skip' on the dataset to "
+                'leave these samples out.') if valid else (
+            "Every sample is invalid, so on_invalid='skip' would leave none: "
+            'the file and the config disagree (a 2D file for a 3D config, '
+            'another joint layout, other class labels); convert the file '
+            "or set the dataset's num_joints / num_coords / num_classes.")
         raise InvalidDataError(
             f'{owner}: {where}: {len(problems)} invalid of {total} '
-            f'samples:\n{_format(problems)}\nFix the file, or set '
-            "on_invalid='skip' on the dataset to leave these samples out.")
+            f'samples:\n{_format(problems)}\n{hint}')
     if problems:
         print_log(
             f'{owner}: {where}: skipped {len(problems)} invalid of {total} '
