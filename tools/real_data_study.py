@@ -286,13 +286,17 @@ class Study:
             ckpt = self.random_init(stream)
             self.evaluate(name, config, stream, ckpt, [])
             return
+        parts = STREAMS
+        if name not in VARIANTS:  # one stream of a 3s variant
+            name, part = name.rsplit('_', 1)
+            parts = (part, )
         config, stream, options, _ = VARIANTS[name]
         ckpt = self.pretrain(name, config, stream, options)
         if stream != 'all':
             self.evaluate(name, config, stream, ckpt, options)
             return
         # 3s-AimCLR: each stream's model, evaluated as a single-stream one
-        for part in STREAMS:
+        for part in parts:
             part_ckpt = osp.join(self.work_dir, name, f'{part}.pth')
             self.step(f'{name}_extract_{part}', [
                 'tools/extract_stream.py', ckpt, part, part_ckpt
@@ -311,7 +315,10 @@ def expand(only):
             names += GROUPS[item]
         elif item == 'random':
             names += [f'random_{s}' for s in STREAMS]
-        elif item in VARIANTS or item.startswith('random_'):
+        elif item in VARIANTS or item.startswith('random_') or (
+                item.rsplit('_', 1)[-1] in STREAMS
+                and VARIANTS.get(item.rsplit('_', 1)[0], ('', ''))[1] == 'all'):
+            # a variant, a random-init stream, or one stream of a 3s variant
             names.append(item)
         else:
             sys.exit(f'unknown variant or group {item!r}; variants: '
