@@ -18,8 +18,11 @@ from torch.utils.data import DataLoader, Dataset
 
 import aimclr_mm.engine.runner.checkpoint as checkpoint_module
 from aimclr_mm.engine.runner import (SAFE_CHECKPOINT_GLOBALS,
-                                     UnsafeCheckpointError, load_from_local,
+                                     UnsafeCheckpointError,
+                                     find_resumable_checkpoint,
+                                     load_from_local,
                                      use_safe_checkpoint_loading)
+from tool_module import load_tool
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -265,3 +268,66 @@ def test_importing_the_plugin_changes_no_loader():
                          env=dict(os.environ, PYTHONPATH=str(REPO)))
     assert out.returncode == 0, out.stderr[-3000:]
     assert 'unchanged' in out.stdout
+
+
+class RunShell:
+    """Unpickling this object runs ``touch path`` through ``os.system``."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return os.system, (f'touch {self.path}', )
+
+
+@pytest.mark.parametrize('zipfile', [True, False], ids=['zip', 'legacy'])
+def test_refusal_names_a_blocked_global(tmp_path, zipfile):
+    """torch's message for a blocked module suggests weights_only=False;
+    ours names the global, for zip and legacy (non-zip) files alike."""
+    marker = tmp_path / 'marker'
+    path = _save_refused(
+        tmp_path, RunShell(marker), _use_new_zipfile_serialization=zipfile)
+    with pytest.raises(UnsafeCheckpointError) as err:
+        load_from_local(str(path))
+    assert str(err.value).startswith(
+        f'Refusing to load checkpoint {path}: it pickles the global '
+        f'{os.system.__module__}.system. ')
+    assert 'weights_only' not in str(err.value)
+    assert not marker.exists()
+
+
+def test_convert_official_checkpoint_refuses_a_payload(tmp_path, capsys):
+    convert = load_tool('convert_official_checkpoint')
+    marker, dst = tmp_path / 'marker', tmp_path / 'out.pth'
+    src = tmp_path / 'official.pt'
+    torch.save(dict(weight=torch.ones(1), note=RunShell(marker)), src)
+    with pytest.raises(SystemExit) as err:
+        convert.main([str(src), str(dst)])
+    message = str(err.value)
+    assert message.startswith('convert_official_checkpoint: Refusing to load '
+                              f'checkpoint {src}: it pickles the global '
+                              f'{os.system.__module__}.system. ')
+    assert 'weights_only' not in message
+    assert not marker.exists() and not dst.exists()
+    # A plain state dict gets past loading, to the conversion's own check.
+    torch.save(dict(queue=torch.zeros(1)), src)
+    with pytest.raises(KeyError, match='encoder_q'):
+        convert.main([str(src), str(dst)])
+
+
+def test_resume_passes_over_an_unreadable_last_checkpoint(tmp_path):
+    good = tmp_path / 'epoch_1.pth'
+    torch.save(dict(state_dict=dict(weight=torch.ones(1)), meta={}), good)
+    last = tmp_path / 'last_checkpoint'
+    last.write_bytes(b'\xff\xfe' + str(good).encode('utf-16-le'))
+    path, notes = find_resumable_checkpoint(str(tmp_path))
+    assert path == str(good)
+    assert notes == [
+        f'--resume: {last} is unreadable (not UTF-8 text: byte 0xff at '
+        'position 0); passed over',
+        f'--resume: resuming from {good}, the newest checkpoint that loads'
+    ]
+    good.write_bytes(b'PK\x03\x04 truncated')
+    with pytest.raises(RuntimeError, match=f'; {last} \\(unreadable: not '
+                       'UTF-8 text'):
+        find_resumable_checkpoint(str(tmp_path))

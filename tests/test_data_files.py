@@ -2,7 +2,10 @@
 point, and mmaction2's own files still load."""
 import argparse
 import importlib.util
+import io
+import os
 import pickle
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -318,3 +321,117 @@ def test_truncated_and_non_pickle_files_name_the_path(tmp_path):
         path.write_bytes(content)
         with pytest.raises(CorruptPickleError, match=str(path)):
             load_pickle(str(path))
+
+
+class RunShell:
+    """Unpickling this object runs ``touch path`` through ``os.system``."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return os.system, (f'touch {self.path}', )
+
+
+class StorageBlob:
+    """Pickles as a tensor's storage does (``torch.storage._load_from_bytes``
+    of a nested torch file), with ``payload`` in that nested file."""
+
+    def __init__(self, payload, zipfile):
+        self.payload, self.zipfile = payload, zipfile
+
+    def __reduce__(self):
+        buffer = io.BytesIO()
+        torch.save(self.payload, buffer,
+                   _use_new_zipfile_serialization=self.zipfile)
+        return torch.storage._load_from_bytes, (buffer.getvalue(), )
+
+
+@pytest.mark.parametrize('zipfile', [False, True], ids=['legacy', 'zip'])
+def test_payload_in_a_tensor_storage_is_named(tmp_path, zipfile):
+    marker = tmp_path / 'payload_ran'
+    path = tmp_path / 'dump.pkl'
+    path.write_bytes(pickle.dumps([StorageBlob(RunShell(marker), zipfile)]))
+    with pytest.raises(UnsafePickleError) as info:
+        load_pickle(str(path), allow_tensors=True)
+    message = str(info.value)
+    assert message.startswith(
+        f'Refusing to load {path}: it pickles the global '
+        f'{os.system.__module__}.system in the storage of a tensor. ')
+    assert 'weights_only' not in message
+    assert not marker.exists()
+    # A real storage, written the same way, loads.
+    path.write_bytes(pickle.dumps([StorageBlob(torch.ones(2), zipfile)]))
+    assert torch.equal(load_pickle(str(path), allow_tensors=True)[0],
+                       torch.ones(2))
+
+
+def _reduced(function, *args):
+    """An object that pickles as ``function(*args)``."""
+    reduce = lambda self: (function, args)  # noqa: E731
+    return type('Reduced', (), dict(__reduce__=reduce))()
+
+
+_SCALAR = np.float64(0).__reduce__()[0]
+_FROMBUFFER = np.arange(2).__reduce_ex__(5)[0]
+
+
+@pytest.mark.parametrize(
+    'value, given', [
+        (_reduced(_SCALAR, 'O', b'\0' * 8), "str 'O'"),
+        (_reduced(_SCALAR, 'f8', b'\0' * 8), "str 'f8'"),
+        (_reduced(_FROMBUFFER, b'\0' * 8, 'O', (1, ), 'C'), "str 'O'"),
+    ],
+    ids=['scalar O', 'scalar f8', 'frombuffer O'])
+def test_dtype_given_as_a_string_is_refused(tmp_path, value, given):
+    path = tmp_path / 'annotations.pkl'
+    path.write_bytes(pickle.dumps(dict(annotations=[value]), protocol=5))
+    with pytest.raises(UnsafePickleError) as info:
+        load_pickle(str(path))
+    assert str(info.value).startswith(
+        f'Refusing to load {path}: it pickles numpy dtype given as the '
+        f'{given} (a dtype object is expected). ')
+
+
+_CLAIM = 2**31 + 2**20  # 2.1 GB
+
+
+@pytest.mark.parametrize(
+    'raw, claim', [
+        (pickle.dumps(
+            _reduced(np.ndarray, (_CLAIM // 8, ), np.dtype('float64'))),
+         f'a float64 array of shape ({_CLAIM // 8},) ({_CLAIM} bytes)'),
+        (pickle.dumps(
+            _reduced(np.empty(0).__reduce__()[0], np.ndarray, (_CLAIM, ),
+                     b'b')), f'a int8 array of shape ({_CLAIM},) '
+         f'({_CLAIM} bytes)'),
+        (pickle.dumps(_reduced(bytes, _CLAIM), protocol=2),
+         f'bytes({_CLAIM}) ({_CLAIM} bytes)'),
+        (b'\x80\x04\x8d' + _CLAIM.to_bytes(8, 'little') + b'abc',
+         f'{_CLAIM} more bytes at byte 11'),  # BINUNICODE8
+        (b'\x80\x04\x95' + _CLAIM.to_bytes(8, 'little') + b'abc',
+         f'{_CLAIM} more bytes at byte 11'),  # FRAME
+    ],
+    ids=['ndarray', 'reconstruct', 'bytes', 'string', 'frame'])
+def test_oversized_claims_are_refused_before_allocation(tmp_path, raw, claim):
+    path = tmp_path / 'annotations.pkl'
+    path.write_bytes(raw)
+    assert len(raw) < 120
+    tracemalloc.start()
+    try:
+        with pytest.raises(CorruptPickleError) as info:
+            load_pickle(str(path))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(info.value) == (
+        f'Cannot read {path}: it claims {claim}, more than the {len(raw)} '
+        'bytes the whole file holds (it is corrupt or was crafted)')
+    assert peak < 10 * 2**20
+
+
+def test_a_directory_is_not_a_pickle(tmp_path):
+    with pytest.raises(CorruptPickleError) as info:
+        load_pickle(str(tmp_path))
+    assert str(info.value) == (
+        f'Cannot read {tmp_path}: it is a directory, not a pickle file')

@@ -253,3 +253,24 @@ def test_when_every_sample_is_invalid_the_hint_does_not_suggest_skip(
         in message
     assert "set on_invalid='skip'" not in message
     assert 'num_coords' in message
+
+
+def test_integer_keypoints_are_named_with_file_and_sample(tmp_path):
+    # The transforms take floating-point keypoints only; an int32 array
+    # would otherwise fail in the first batch, naming no file.
+    annotations, split = write_pose_dataset(tmp_path / 'a.pkl', [2], [1])
+    annotations[0]['keypoint'] = annotations[0]['keypoint'].astype(np.int32)
+    path = _write(tmp_path / 'a.pkl', annotations, split)
+    with pytest.raises(InvalidDataError) as info:
+        _build(path)
+    assert str(info.value).startswith(
+        f"SkeletonPoseDataset: {path}, split 'xsub_train': 1 invalid of 2 "
+        'samples:\n  A000_000: keypoint has dtype int32, not floating point\n')
+
+
+def test_a_directory_is_not_an_annotation_file(tmp_path):
+    with pytest.raises(InvalidDataError) as info:
+        _build(str(tmp_path))
+    assert str(info.value).endswith(
+        f'{tmp_path} is a directory, not an annotation file: give the path '
+        'of the PoseDataset .pkl file itself')

@@ -1,7 +1,7 @@
 """Check a PoseDataset annotation file when it is loaded, before training.
 
-Every sample of the requested split is checked: keypoint of rank 4
-(M, T, V, C) with at least one person and one frame, V joints and C
+Every sample of the requested split is checked: floating-point keypoint of
+rank 4 (M, T, V, C) with at least one person and one frame, V joints and C
 coordinates of the configured layout, only finite values, ``total_frames``
 equal to T and an integer label in ``[0, num_classes)``. One error names the
 file and split and lists every bad sample by ``frame_dir`` with its reason;
@@ -10,6 +10,7 @@ a warning.
 """
 import logging
 import numbers
+import os.path as osp
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
@@ -44,8 +45,13 @@ def load_pose_file(ann_file: str) -> Dict:
     Raises:
         UnsafePickleError: the file pickles anything but data.
         CorruptPickleError: the file is truncated or not a pickle.
-        InvalidDataError: the file is not a PoseDataset annotation file.
+        InvalidDataError: the file is not a PoseDataset annotation file,
+            or ``ann_file`` is a directory.
     """
+    if osp.isdir(ann_file):
+        raise InvalidDataError(
+            f'{ann_file} is a directory, not an annotation file: give the '
+            'path of the PoseDataset .pkl file itself')
     data = load_pickle(ann_file)
     if isinstance(data, list):
         return dict(split=None, annotations=data)
@@ -147,8 +153,10 @@ def check_sample(anno,
     elif not isinstance(keypoint, np.ndarray):
         reasons.append(f'keypoint is a {type(keypoint).__name__}, not an '
                        'array')
-    elif keypoint.dtype.kind not in 'iuf':
-        reasons.append(f'keypoint has dtype {keypoint.dtype}, not a number')
+    elif keypoint.dtype.kind != 'f':
+        # the transforms take floating-point coordinates only
+        reasons.append(f'keypoint has dtype {keypoint.dtype}, not floating '
+                       'point')
     elif keypoint.ndim != 4:
         reasons.append(f'keypoint has shape {keypoint.shape}, expected rank '
                        '4 (M, T, V, C)')

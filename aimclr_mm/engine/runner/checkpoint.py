@@ -12,7 +12,6 @@ runner tools (through :func:`~aimclr_mm.engine.runner.build_runner`) opt in.
 import logging
 import os.path as osp
 import pickle
-import re
 from typing import Callable, List, Optional, Union
 
 import numpy as np
@@ -22,6 +21,8 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 from mmengine.runner.checkpoint import \
     _load_checkpoint_to_model as _mmengine_load_checkpoint_to_model
+
+from aimclr_mm.utils.weights_only import refusal_reason
 
 __all__ = [
     'UnsafeCheckpointError', 'SAFE_CHECKPOINT_GLOBALS', 'load_from_local',
@@ -77,22 +78,10 @@ SAFE_CHECKPOINT_GLOBALS: List[Union[Callable, tuple]] = [
 
 
 def _refusal_reason(filename: str, error: Exception) -> str:
-    """Say which pickled object made ``weights_only`` loading fail."""
-    try:
-        with torch.serialization.safe_globals(SAFE_CHECKPOINT_GLOBALS):
-            names = torch.serialization.get_unsafe_globals_in_checkpoint(
-                filename)
-    except Exception:  # legacy (non-zip) files cannot be scanned
-        names = []
-    message = str(error)
-    match = re.search(r'GLOBAL (\S+) was not an allowed global', message)
-    if not names and match:
-        names = [match.group(1)]
-    if names:
-        return f'it pickles the global {", ".join(sorted(names))}'
-    match = re.search(r'WeightsUnpickler error:\s*(.+)', message)
-    detail = match.group(1) if match else message.strip().splitlines()[0]
-    return f'it pickles an object that is not allowed ({detail.strip()})'
+    """Say which pickled object made ``weights_only`` loading fail (zip and
+    legacy files), without torch's advice to set ``weights_only=False``."""
+    with torch.serialization.safe_globals(SAFE_CHECKPOINT_GLOBALS):
+        return refusal_reason(filename, error)
 
 
 def load_from_local(filename: str,

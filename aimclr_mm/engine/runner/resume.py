@@ -40,7 +40,8 @@ def find_resumable_checkpoint(
 
     The one ``last_checkpoint`` names if it loads; else the newest
     ``epoch_N.pth``/``iter_N.pth`` that loads (a kill can leave
-    ``last_checkpoint`` naming a missing or truncated file).
+    ``last_checkpoint`` naming a missing or truncated file, or damaged
+    itself).
 
     Returns:
         tuple: The path (None when the folder holds no checkpoint at all)
@@ -49,11 +50,18 @@ def find_resumable_checkpoint(
     Raises:
         RuntimeError: if there are checkpoints but none loads.
     """
-    named = None
+    named, unreadable = None, None
     last_file = osp.join(work_dir, 'last_checkpoint')
     if osp.isfile(last_file):
-        with open(last_file) as f:
-            named = f.read().strip() or None
+        try:
+            with open(last_file, encoding='utf-8') as f:
+                named = f.read().strip() or None
+        except UnicodeDecodeError as error:
+            unreadable = (f'not UTF-8 text: byte '
+                          f'0x{error.object[error.start]:02x} at position '
+                          f'{error.start}')
+        except OSError as error:
+            unreadable = str(error)
     candidates = ([named] if named else []) + [
         path for path in _newest_first(work_dir)
         if not named or osp.abspath(path) != osp.abspath(named)
@@ -65,17 +73,25 @@ def find_resumable_checkpoint(
             break
         skipped.append((path, reason))
     else:
+        path = None
         if skipped:
             raise RuntimeError(
                 f'--resume: no checkpoint in {work_dir} can be loaded: ' +
-                '; '.join(f'{path} ({reason})' for path, reason in skipped))
-        return None, []
-    notes = [
+                '; '.join(f'{path} ({reason})' for path, reason in skipped)
+                + (f'; {last_file} (unreadable: {unreadable})'
+                   if unreadable else ''))
+    notes = []
+    if unreadable:
+        notes.append(f'--resume: {last_file} is unreadable ({unreadable}); '
+                     'passed over')
+    if path is None:  # no checkpoint at all
+        return None, notes
+    notes += [
         f'--resume: skipped {bad}' +
         (' (named by last_checkpoint)' if bad == named else '') +
         f': {reason}' for bad, reason in skipped
     ]
-    if named is None and osp.isdir(work_dir):
+    if named is None and not unreadable and osp.isdir(work_dir):
         notes.append(f'--resume: {last_file} is missing')
     if notes:
         notes.append(f'--resume: resuming from {path}, the newest checkpoint '
