@@ -173,6 +173,7 @@ class Study:
     def pretrain(self, name, config, stream, options):
         out = osp.join(self.work_dir, name, 'pretrain')
         ckpt = osp.join(out, f'epoch_{self.epochs}.pth')
+        done_before = osp.exists(ckpt)
         start = time.time()
         self.step(
             f'{name}_pretrain', [
@@ -186,7 +187,8 @@ class Study:
             ],
             epochs=self.epochs,
             done=ckpt)
-        self.record_time(name, 'pretrain_min', start)
+        if not done_before:  # else keep the time measured then
+            self.record_time(name, 'pretrain_min', start)
         return ckpt
 
     def random_init(self, stream):
@@ -203,8 +205,6 @@ class Study:
     def record_time(self, name, key, start):
         path = osp.join(self.work_dir, name, 'times.json')
         times = json.load(open(path)) if osp.exists(path) else {}
-        if self.step.skipped and self.step.skipped[-1].startswith(name):
-            return  # done before: keep the time measured then
         times[key] = (time.time() - start) / 60
         with open(path, 'w') as f:
             json.dump(times, f)
