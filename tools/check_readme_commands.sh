@@ -36,7 +36,7 @@ test -s work_dirs/dist_try/epoch_2.pth
 step "A short run on CPU (README), with the venv activated"
 # shellcheck disable=SC1091
 source .venv/bin/activate
-python tools/data/make_synthetic_skeletons.py data/skeleton/synthetic_3d.pkl --samples-per-class 8
+python tools/data/make_synthetic_skeletons.py data/skeleton/synthetic_3d.pkl --repetitions 1
 python tools/train.py configs/aimclr_stgcn_ntu60_xsub_joint.py --work-dir work_dirs/cpu_try \
     --cfg-options train_dataloader.dataset.ann_file=data/skeleton/synthetic_3d.pkl \
     train_dataloader.batch_size=16 train_dataloader.num_workers=0 val_dataloader.num_workers=0 \

@@ -16,8 +16,8 @@ the KNN accuracy during pretraining (``knn_curve.png``, Fig. 3) there.
 
 Example::
 
-    python tools/demo.py            # 20 pretraining epochs
-    python tools/demo.py --quick    # 6 pretraining epochs, same table
+    python tools/demo.py            # 40 pretraining epochs
+    python tools/demo.py --quick    # 20 pretraining epochs, same table
     python tools/demo.py --tiny     # a smoke test of every step
     # real data, cross-subject (docs/collapse.md has the measured tables)
     python tools/demo.py --data msr_action3d --data-root PATH/msr_action3d
@@ -42,12 +42,12 @@ LINEAR_CONFIG = osp.join(
     REPO, 'configs', 'linear',
     'aimclr-stgcn_linear-8xb16-100e_ntu60-xsub-joint.py')
 
-# (samples per class, pretraining epochs, KNN every N epochs, linear-probe
-#  epochs, queue size)
+# (repetitions of each action by each of the 10 performers, pretraining
+#  epochs, KNN every N epochs, linear-probe epochs, queue size)
 SETTINGS = dict(
-    full=(40, 20, 2, 25, 256),
-    quick=(16, 6, 1, 12, 128),
-    tiny=(8, 2, 1, 2, 32))
+    full=(3, 40, 5, 25, 128),
+    quick=(2, 20, 5, 15, 64),
+    tiny=(1, 2, 1, 2, 32))
 # Real data: (converter, pretraining epochs, KNN every N epochs, linear-probe
 # epochs, queue size). Only the data, the batch, the number of epochs and
 # the queue length differ from the config; its lr decay (5/6 of the run)
@@ -370,7 +370,7 @@ def write_results(work_dir: str, results: dict) -> None:
 
 
 def run_settings(args: argparse.Namespace) -> tuple:
-    """(synthetic samples per class, converter, pretraining epochs, KNN
+    """(synthetic repetitions per performer and action, converter, pretraining epochs, KNN
     every N epochs, linear-probe epochs, queue size, pretraining batch): the
     data set's defaults, shortened by --tiny/--quick, then the values given
     on the command line."""
@@ -410,7 +410,7 @@ def main():
         ann_file = osp.join(work_dir, 'synthetic_3d.pkl')
         step('data', [
             'tools/data/make_synthetic_skeletons.py', ann_file,
-            '--samples-per-class',
+            '--repetitions',
             str(samples), '--seed',
             str(args.seed)
         ])
