@@ -264,7 +264,7 @@ def test_importing_the_plugin_changes_no_loader():
     out = subprocess.run([sys.executable, '-c', code],
                          capture_output=True,
                          text=True,
-                         timeout=120,
+                         timeout=600,
                          env=dict(os.environ, PYTHONPATH=str(REPO)))
     assert out.returncode == 0, out.stderr[-3000:]
     assert 'unchanged' in out.stdout

@@ -235,7 +235,7 @@ def test_cli_runs_as_a_script(tmp_path):
                             capture_output=True,
                             text=True,
                             env=env,
-                            timeout=120)
+                            timeout=600)
     assert result.returncode == 0, result.stderr
     assert '1 samples in 1 classes' in result.stdout
     with open(out, 'rb') as f:

@@ -39,7 +39,7 @@ def train(cwd, work_dir, *args, epochs):
         f'train_cfg.max_epochs={epochs}'
     ]
     out = subprocess.run(
-        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     return out.stdout + out.stderr
 

@@ -2,7 +2,6 @@
 and holds the keys of both, in rank order, whatever the batch sizes; the
 three banks of 3s-AimCLR stay identical too and fill in step."""
 import os
-import socket
 
 import torch
 import torch.distributed as dist
@@ -12,16 +11,17 @@ STEPS = [(3, 3), (3, 3), (3, 4), (2, 3)]  # per-rank batch sizes per step
 QUEUE_SIZE = 16
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def _worker(rank: int, world_size: int, port: int, out_dir: str) -> None:
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+def _init_group(rank: int, world_size: int, out_dir: str) -> None:
+    """A gloo group met through a file in the test's folder: no port that
+    another process on a busy machine could take first."""
     torch.set_num_threads(1)
-    dist.init_process_group('gloo', rank=rank, world_size=world_size)
+    dist.init_process_group(
+        'gloo', init_method=f"file://{os.path.join(out_dir, 'store')}",
+        rank=rank, world_size=world_size)
+
+
+def _worker(rank: int, world_size: int, out_dir: str) -> None:
+    _init_group(rank, world_size, out_dir)
     from mmengine.model import MMDistributedDataParallel
     from mmengine.optim import OptimWrapper
     from mmengine.registry import init_default_scope
@@ -72,7 +72,7 @@ def _run_two_ranks(worker, tmp_path) -> list:
     os.environ['PYTHONPATH'] = os.pathsep.join(
         [tests_dir, os.environ.get('PYTHONPATH', '')])
     mp.spawn(
-        worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+        worker, args=(2, str(tmp_path)), nprocs=2, join=True)
     return torch.load(tmp_path / 'record.pt', weights_only=False)
 
 
@@ -91,11 +91,8 @@ def test_queue_is_identical_on_ranks_and_holds_all_keys(tmp_path):
                                 keys.shape[0]) % QUEUE_SIZE
 
 
-def _cross_stream_worker(rank: int, world_size: int, port: int,
-                         out_dir: str) -> None:
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    torch.set_num_threads(1)
-    dist.init_process_group('gloo', rank=rank, world_size=world_size)
+def _cross_stream_worker(rank: int, world_size: int, out_dir: str) -> None:
+    _init_group(rank, world_size, out_dir)
     from mmengine.model import MMDistributedDataParallel
     from mmengine.optim import OptimWrapper
     from mmengine.registry import init_default_scope

@@ -108,7 +108,7 @@ def test_train_refuses_a_head_that_does_not_fit_before_iteration_1(tmp_path):
     ]
     env = dict(os.environ, OMP_NUM_THREADS='1')
     proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=600)
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
     assert 'model.cls_head.num_classes=2, but the labels of' in out, out[-3000:]
@@ -140,7 +140,7 @@ def test_a_missing_annotation_file_is_named_before_the_config_dump(
     ]
     proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True,
                           env=dict(os.environ, OMP_NUM_THREADS='1'),
-                          timeout=300)
+                          timeout=600)
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
     assert 'train_dataloader.dataset.ann_file: no/such.pkl does not exist ' \

@@ -1,7 +1,6 @@
 import json
 import os
 import pickle
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -65,17 +64,13 @@ default_hooks = dict(logger=dict(interval=1))
 
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return str(sock.getsockname()[1])
-
-
 def _run(cmd, cwd):
-    env = dict(os.environ, OMP_NUM_THREADS='1', PORT=_free_port())
+    # dist_train.sh finds a free port itself when PORT is not set.
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    env.pop('PORT', None)
     env['PATH'] = f'{Path(sys.executable).parent}{os.pathsep}{env["PATH"]}'
     proc = subprocess.run(
-        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-5000:]
     return output
