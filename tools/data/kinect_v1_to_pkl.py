@@ -6,11 +6,12 @@ Example::
     python tools/data/kinect_v1_to_pkl.py data/utkinect data/utkinect.pkl
 """
 import argparse
+import os.path as osp
 import sys
 
-from aimclr_mm.datasets.converters import (add_output_args, convert_kinect_v1,
-                                           run_cli)
-
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from skeleton_converters import (add_output_args,  # noqa: E402
+                                 convert_kinect_v1, run_cli)
 
 
 def parse_args(argv=None):

@@ -18,10 +18,9 @@ import time
 
 import numpy as np
 
-from aimclr_mm.datasets.converters import (check_output_path, int_at_least,
-                                           run_cli, write_pose_pickle)
-
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from skeleton_converters import (check_output_path,  # noqa: E402
+                                 int_at_least, run_cli, write_pose_pickle)
 from synthetic_skeletons import (ACTION_CLASSES,  # noqa: E402
                                  make_synthetic_skeletons)
 

@@ -7,10 +7,12 @@ Example::
         data/msr_action3d.pkl
 """
 import argparse
+import os.path as osp
 import sys
 
-from aimclr_mm.datasets.converters import (add_output_args,
-                                           convert_msr_action3d, run_cli)
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from skeleton_converters import (add_output_args,  # noqa: E402
+                                 convert_msr_action3d, run_cli)
 
 
 def parse_args(argv=None):

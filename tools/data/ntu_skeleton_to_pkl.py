@@ -7,11 +7,12 @@ Example::
         --missing NTU_RGBD_samples_with_missing_skeletons.txt --workers 8
 """
 import argparse
+import os.path as osp
 import sys
 
-from aimclr_mm.datasets.converters import (add_output_args, convert_ntu,
-                                           run_cli)
-
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from skeleton_converters import (add_output_args,  # noqa: E402
+                                 convert_ntu, run_cli)
 
 
 def parse_args(argv=None):

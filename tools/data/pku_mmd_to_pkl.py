@@ -8,11 +8,12 @@ Every labelled action instance becomes one sample. Example::
         --xview-list data/pku_v1/cross-view.txt --workers 8
 """
 import argparse
+import os.path as osp
 import sys
 
-from aimclr_mm.datasets.converters import (add_output_args, convert_pku_mmd,
-                                           run_cli)
-
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from skeleton_converters import (add_output_args,  # noqa: E402
+                                 convert_pku_mmd, run_cli)
 
 
 def parse_args(argv=None):

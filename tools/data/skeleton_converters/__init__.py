@@ -1,7 +1,9 @@
 """Raw skeleton data to mmaction2 PoseDataset pickles.
 
-Used by ``tools/data/*_to_pkl.py``. Importing this package registers
-nothing.
+The library of ``tools/data/*_to_pkl.py`` and
+``tools/data/make_synthetic_skeletons.py``, which put ``tools/data`` on
+``sys.path`` to import it. It is not part of the installed ``aimclr_mm``
+package and registers nothing.
 """
 from .bodies import body_energy, merge_into_persons, nonempty_bodies
 from .kinect_v1 import (KINECT_V1_TO_NTU, convert_kinect_v1, kinect_v1_to_ntu,

@@ -1,3 +1,0 @@
-from .tsne import tsne
-
-__all__ = ['tsne']
