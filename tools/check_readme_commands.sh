@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs README.md's commands in order, with tiny settings, in a fresh clone of
-# the committed tree: install (command 1, the demo with --tiny), the test
-# suite (command 2; SKIP_TESTS=1 skips it), then the CPU short run and the
-# rest of the CPU chain (linear, test --dump, fusion, KNN, t-SNE), the
-# figures, and dist_train.sh with two CPU processes and --resume,
-# without activating the venv. Takes 10-20 minutes on 2 CPU cores.
+# Runs README.md's two commands and the commands of docs/getting_started.md
+# in order, with tiny settings, in a fresh clone of the committed tree:
+# install (command 1, the demo with --tiny), the test suite (command 2;
+# SKIP_TESTS=1 skips it), then the CPU short run and the rest of the CPU
+# chain (linear, test --dump, fusion, KNN, t-SNE), the figures, and
+# dist_train.sh with two CPU processes and --resume, without activating
+# the venv. Takes 10-20 minutes on 2 CPU cores.
 # Usage: bash tools/check_readme_commands.sh [CLONE_DIR]
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,7 +34,7 @@ env -u VIRTUAL_ENV PATH=/usr/bin:/bin bash tools/dist_train.sh configs/aimclr_st
     --work-dir work_dirs/dist_try --resume --cfg-options $TINY train_cfg.max_epochs=2
 test -s work_dirs/dist_try/epoch_2.pth
 
-step "A short run on CPU (README), with the venv activated"
+step "A short run on CPU (docs/getting_started.md), with the venv activated"
 # shellcheck disable=SC1091
 source .venv/bin/activate
 python tools/data/make_synthetic_skeletons.py data/skeleton/synthetic_3d.pkl --repetitions 1
@@ -44,10 +45,10 @@ python tools/train.py configs/aimclr_stgcn_ntu60_xsub_joint.py --work-dir work_d
 python tools/plot_knn_curve.py work_dirs/cpu_try --k 10 --out work_dirs/cpu_try/knn.png
 test -s work_dirs/cpu_try/knn.png
 
-step "The rest of the chain on CPU (README: motion stream, linear, test --dump, fusion, KNN, t-SNE)"
-# README's second command block of "A short run on CPU", as written there
+step "The rest of the chain on CPU (docs/getting_started.md: motion stream, linear, test --dump, fusion, KNN, t-SNE)"
+# the second command block of "A short run on CPU", as written there
 python - > work_dirs/readme_chain.sh <<'PY'
-text = open('README.md').read()
+text = open('docs/getting_started.md').read()
 section = text[text.index('### A short run on CPU'):]
 blocks = section.split('```bash\n')
 print(blocks[2].split('```')[0])
@@ -63,7 +64,7 @@ python tools/train.py configs/aimclr_stgcn_ntu60_xsub_joint.py --work-dir work_d
     train_cfg.max_epochs=1 --no-validate 2>&1 | tee work_dirs/empty_resume.out
 grep -q "no checkpoint to resume from in work_dirs/empty_resume" work_dirs/empty_resume.out
 
-step "KNN and t-SNE (README evaluation commands, on the short run)"
+step "KNN and t-SNE (evaluation commands, on the short run)"
 python tools/knn_eval.py configs/aimclr_stgcn_ntu60_xsub_joint.py work_dirs/cpu_try/epoch_2.pth \
     --cfg-options train_dataloader.dataset.ann_file=data/skeleton/synthetic_3d.pkl \
     val_dataloader.num_workers=0 model.queue_size=64

@@ -8,7 +8,7 @@ stream's linear, semi-supervised and finetune configs::
         work_dirs/aimclr3s_stgcn_ntu60_xsub/epoch_300.pth motion \\
         work_dirs/aimclr3s_stgcn_ntu60_xsub/motion.pth
     python tools/train.py \\
-        configs/linear/aimclr-stgcn_linear-8xb16-100e_ntu60-xsub-motion.py \\
+        configs/linear/aimclr_stgcn_linear_ntu60_xsub_motion.py \\
         --cfg-options \\
         load_from=work_dirs/aimclr3s_stgcn_ntu60_xsub/motion.pth
 """

@@ -40,7 +40,7 @@ def pretrain_config(name: str) -> str:
 
 def linear_config(stream: str) -> str:
     return osp.join(CONFIGS, 'linear',
-                    f'aimclr-stgcn_linear-8xb16-100e_ntu60-xsub-{stream}.py')
+                    f'aimclr_stgcn_linear_ntu60_xsub_{stream}.py')
 
 
 # The paper recipe's five differing values, each switched alone to the
