@@ -1,13 +1,23 @@
 import os
+import sys
 from pathlib import Path
 
 import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+
+# The data tools' library ``skeleton_converters`` lives in ``tools/data``,
+# outside the installed package; tests import it as the tools do.
+sys.path.insert(0, str(TESTS_DIR.parent / 'tools' / 'data'))
+# The helpers (``pose_data``, ``tiny_pretrain``, ``tool_module``) stay here,
+# beside the test folders that mirror the package.
+sys.path.insert(0, str(TESTS_DIR))
 
 # ``../shared`` beside the checkout holds the official-code fixtures and real
 # data; a user's fresh clone does not have it, so tests using it skip.
 SHARED_DIR = Path(
     os.environ.get('AIMCLR_SHARED_DIR',
-                   Path(__file__).resolve().parents[1].parent / 'shared'))
+                   TESTS_DIR.parents[1] / 'shared'))
 FIXTURES_DIR = SHARED_DIR / 'fixtures'
 DATA_DIR = SHARED_DIR / 'data'
 

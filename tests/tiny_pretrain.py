@@ -1,5 +1,6 @@
 """In-process pretraining runs of the NTU-60 config on a tiny encoder."""
 import uuid
+from pathlib import Path
 
 import mmengine.config.config as config_module
 import pytest
@@ -7,7 +8,9 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 
 from aimclr_mm.engine.runner import build_runner
-from test_pretrain_integration import CONFIG
+
+CONFIG = (Path(__file__).resolve().parents[1] / 'configs' /
+          'aimclr_stgcn_ntu60_xsub_joint.py')
 
 
 class RecordLosses(Hook):

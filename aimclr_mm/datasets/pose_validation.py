@@ -6,7 +6,8 @@ coordinates of the configured layout, only finite values, ``total_frames``
 equal to T and an integer label in ``[0, num_classes)``. One error names the
 file and split and lists every bad sample by ``frame_dir`` with its reason;
 or, with ``on_invalid='skip'``, the bad samples are left out and listed in
-a warning.
+a warning. mmaction2's ``PoseDataset`` checks nothing at load, so a bad
+sample fails mid-epoch, deep in a transform, or trains unnoticed.
 """
 import logging
 import numbers

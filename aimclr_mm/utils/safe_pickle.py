@@ -1,13 +1,14 @@
 """Load annotation and result pickles without running code from them.
 
 ``pickle.load`` calls whatever a file names, so a downloaded annotation file
-could run any code. :func:`load_pickle` unpickles only plain containers,
-strings, numbers and numpy arrays and scalars of boolean, numeric and string
-dtypes (and, for ``tools/test.py --dump`` files, CPU tensors); every other
-global is refused with :class:`UnsafePickleError` before it is called. An
-array, bytes object or pickle field that claims more bytes than the whole
-file holds is refused with :class:`CorruptPickleError` before it is
-allocated.
+could run any code (mmengine's ``load``, which mmaction2's ``PoseDataset``
+reads annotations with, is a plain ``pickle.load``). :func:`load_pickle`
+unpickles only plain containers, strings, numbers and numpy arrays and
+scalars of boolean, numeric and string dtypes (and, for ``tools/test.py
+--dump`` files, CPU tensors); every other global is refused with
+:class:`UnsafePickleError` before it is called. An array, bytes object or
+pickle field that claims more bytes than the whole file holds is refused
+with :class:`CorruptPickleError` before it is allocated.
 """
 import codecs
 import collections

@@ -51,10 +51,7 @@ class CollapseMonitorHook(Hook):
         self._first: Optional[int] = None
         self._warned = False
 
-    def after_train_iter(self,
-                         runner,
-                         batch_idx: int,
-                         data_batch=None,
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs: Optional[dict] = None) -> None:
         if not outputs or 'query_std' not in outputs:
             return

@@ -38,6 +38,8 @@ def _value(value) -> float:
 class FiniteCheckHook(Hook):
     """Stops training at the first non-finite loss or weight.
 
+    mmengine has no such check: a NaN loss trains on and is checkpointed.
+
     After every training iteration the loss terms the model returned
     (``loss``, ``loss_infonce``, ...) are checked; every ``interval``
     iterations also the parameters and buffers after the optimizer step,

@@ -11,6 +11,9 @@ from ..runner.randomness import capture_random_states, restore_random_states
 class RandomStateHook(Hook):
     """Makes a resumed run continue exactly as the uninterrupted one.
 
+    mmengine's checkpoints keep only the seed, and its resume re-seeds from
+    it, so a resumed run would redraw from the seed's start.
+
     Every checkpoint gets ``checkpoint['random_states']``: Python
     ``random``, numpy's global state, torch's CPU and CUDA states and the
     training sampler's seed (mmengine draws a new one per launch when

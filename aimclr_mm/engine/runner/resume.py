@@ -4,6 +4,8 @@ import re
 from glob import glob
 from typing import List, Optional, Tuple
 
+from mmengine.runner import find_latest_checkpoint
+
 from .checkpoint import load_from_local
 
 __all__ = ['find_resumable_checkpoint']
@@ -38,10 +40,11 @@ def find_resumable_checkpoint(
         work_dir: str) -> Tuple[Optional[str], List[str]]:
     """The checkpoint of ``work_dir`` to resume from, and what was skipped.
 
-    The one ``last_checkpoint`` names if it loads; else the newest
-    ``epoch_N.pth``/``iter_N.pth`` that loads (a kill can leave
-    ``last_checkpoint`` naming a missing or truncated file, or damaged
-    itself).
+    The one ``last_checkpoint`` names (read by mmengine's
+    ``find_latest_checkpoint``) if it loads; else the newest
+    ``epoch_N.pth``/``iter_N.pth`` that loads. mmengine's function returns
+    the named path unchecked and raises on an unreadable ``last_checkpoint``,
+    which a kill can leave damaged or naming a missing or truncated file.
 
     Returns:
         tuple: The path (None when the folder holds no checkpoint at all)
@@ -52,12 +55,12 @@ def find_resumable_checkpoint(
     """
     named, unreadable = None, None
     last_file = osp.join(work_dir, 'last_checkpoint')
+    # a missing file is reported below; mmengine would print a note of its own
     if osp.isfile(last_file):
         try:
-            with open(last_file, encoding='utf-8') as f:
-                named = f.read().strip() or None
+            named = find_latest_checkpoint(work_dir) or None
         except UnicodeDecodeError as error:
-            unreadable = (f'not UTF-8 text: byte '
+            unreadable = (f'not {error.encoding.upper()} text: byte '
                           f'0x{error.object[error.start]:02x} at position '
                           f'{error.start}')
         except OSError as error:
