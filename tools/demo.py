@@ -40,7 +40,7 @@ PRETRAIN_CONFIG = osp.join(REPO, 'configs',
                            'aimclr_stgcn_ntu60_xsub_joint.py')
 LINEAR_CONFIG = osp.join(
     REPO, 'configs', 'linear',
-    'aimclr-stgcn_linear-8xb16-100e_ntu60-xsub-joint.py')
+    'aimclr_stgcn_linear_ntu60_xsub_joint.py')
 
 # (repetitions of each action by each of the 10 performers, pretraining
 #  epochs, KNN every N epochs, linear-probe epochs, queue size)
@@ -229,15 +229,20 @@ def knn_top1(log: str) -> dict:
     return {int(k): float(v) for k, v in found}
 
 
-def person_options(num_person: int) -> tuple:
+def person_options(num_person: int, config: str = None) -> tuple:
     """``--cfg-options`` that set the person slots of the pretraining
-    (and KNN) config and of the linear-evaluation config. A single-person
-    data set would otherwise run every sequence through the encoder twice,
-    once as an all-zero second person, and average the two."""
-    pretrain = [
-        f'train_dataloader.dataset.frame50.num_person={num_person}',
-        f'val_dataloader.dataset.pipeline.0.num_person={num_person}',
-        f'val_dataloader.dataset.pipeline.1.num_person={num_person}'
+    (and KNN) config (by default the demo's) and of the linear-evaluation
+    config. A single-person data set would otherwise run every sequence
+    through the encoder twice, once as an all-zero second person, and
+    average the two."""
+    from mmengine.config import Config
+    pipeline = Config.fromfile(config or PRETRAIN_CONFIG).val_dataloader.\
+        dataset.pipeline
+    pretrain = [f'train_dataloader.dataset.frame50.num_person={num_person}'
+                ] + [
+        f'val_dataloader.dataset.pipeline.{i}.num_person={num_person}'
+        for i, t in enumerate(pipeline)
+        if t['type'] in ('PreNormalizeFrame50', 'FormatGCNInput')
     ]
     linear = [
         f'{loader}.dataset.pipeline.{i}.num_person={num_person}'
@@ -277,7 +282,7 @@ def merge_cfg_options(cfg, options: list) -> None:
 
 
 def save_random_init(path: str, queue_size: int, seed: int, ann_file: str,
-                     cfg_options: list) -> None:
+                     cfg_options: list, config: str = None) -> None:
     """A checkpoint of the pretraining model as the config (with
     ``cfg_options``, as ``--cfg-options`` strings) initialises it,
     untrained, with the encoder's BatchNorm statistics measured on the
@@ -297,14 +302,16 @@ def save_random_init(path: str, queue_size: int, seed: int, ann_file: str,
     MMLogger.get_instance('demo', log_level='WARNING')
     init_default_scope('mmaction')
     torch.manual_seed(seed)
-    cfg = Config.fromfile(PRETRAIN_CONFIG)
+    cfg = Config.fromfile(config or PRETRAIN_CONFIG)
     merge_cfg_options(cfg, cfg_options)
     model = MODELS.build(dict(cfg.model, queue_size=queue_size))
     model.init_weights()
+    val = cfg.val_dataloader.dataset
     dataset = DATASETS.build(
         dict(type='SkeletonPoseDataset', ann_file=ann_file,
              split=cfg.train_dataloader.dataset.split,
-             pipeline=cfg.val_dataloader.dataset.pipeline, test_mode=True))
+             pipeline=val.pipeline, test_mode=True,
+             **{k: val[k] for k in ('num_joints', 'num_coords') if k in val}))
     norms = [
         m for m in model.backbone.modules()
         if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)

@@ -6,7 +6,7 @@ import tempfile
 from typing import Callable, Dict, List, Optional, Union
 
 import numpy as np
-from mmaction.registry import DATASETS
+from mmaction.registry import DATASETS, TRANSFORMS
 from mmengine.logging import print_log
 
 from .skeleton_pose_dataset import SkeletonPoseDataset
@@ -65,6 +65,9 @@ class Frame50PoseDataset(SkeletonPoseDataset):
         split (str, optional): Split name, as ``PoseDataset``.
         frame50 (dict): Arguments of :class:`PreNormalizeFrame50`.
             Defaults to ``dict(clip_len=50, num_person=2)``.
+        pre_pipeline (list[dict | callable]): Deterministic transforms run
+            once before frame50, e.g. mmaction2's ``PreNormalize2D`` for
+            pixel coordinates. Defaults to none.
         cache (bool): Save and reuse the preprocessed sequences on disk.
             False preprocesses in memory at every start. Defaults to True.
     """
@@ -74,6 +77,7 @@ class Frame50PoseDataset(SkeletonPoseDataset):
                  pipeline: List[Union[Dict, Callable]],
                  split: Optional[str] = None,
                  frame50: Dict = dict(clip_len=50, num_person=2),
+                 pre_pipeline: List[Union[Dict, Callable]] = (),
                  cache: bool = True,
                  **kwargs) -> None:
         self.frame50 = PreNormalizeFrame50(**frame50)
@@ -82,6 +86,17 @@ class Frame50PoseDataset(SkeletonPoseDataset):
             num_person=self.frame50.num_person,
             center_joint=self.frame50.center_joint,
             shoulder_joints=list(self.frame50.shoulder_joints))
+        if not self.frame50.keep_score:
+            self.frame50_params['keep_score'] = False
+        self.pre_pipeline = [
+            TRANSFORMS.build(t) if isinstance(t, dict) else t
+            for t in pre_pipeline
+        ]
+        if self.pre_pipeline:
+            # a transform's repr names its arguments, so the cache follows
+            self.frame50_params['pre_pipeline'] = [
+                repr(t) for t in self.pre_pipeline
+            ]
         self.cache = cache
         super().__init__(ann_file, pipeline=pipeline, split=split, **kwargs)
 
@@ -106,7 +121,17 @@ class Frame50PoseDataset(SkeletonPoseDataset):
 
     def _pre_normalize(self, data_list: List[Dict],
                        names: np.ndarray) -> Dict[str, np.ndarray]:
-        outputs = [self.frame50(dict(item)) for item in data_list]
+        outputs = []
+        for item in data_list:
+            results = dict(item)
+            # a copy, as transforms such as PreNormalize2D write into it;
+            # float16 files (mmaction2's 2D ones) computed in float32
+            keypoint = item['keypoint']
+            results['keypoint'] = keypoint.astype(
+                np.result_type(keypoint.dtype, np.float32))
+            for transform in self.pre_pipeline:
+                results = transform(results)
+            outputs.append(self.frame50(results))
         if not outputs:
             raise ValueError(f'Frame50PoseDataset: split {self.split!r} of '
                              f'{self.ann_file} has no samples')

@@ -18,8 +18,15 @@ class SkeletonMultiView(BaseTransform):
     as all skeleton transforms of this package do. AimCLR uses three views, in this order:
     normal query, normal key, extreme query.
 
-    Required keys: ``keypoint`` (M, T, V, C). Modified keys: ``keypoint``,
-    now float32 (num_views, M, T, V, C).
+    A ``keypoint_score`` (M, T, V) goes through each view's transforms with
+    its keypoints (crops and flips move it, geometric ones leave it) and is
+    then appended as the last channel, as mmaction2's ``FormatGCNInput``
+    does for 2D GCNs; ``PreNormalizeFrame50(keep_score=False)`` drops it
+    before.
+
+    Required keys: ``keypoint`` (M, T, V, C), optional ``keypoint_score``.
+    Modified keys: ``keypoint``, now float32 (num_views, M, T, V, C), or
+    C + 1 channels with scores; ``keypoint_score`` is removed.
 
     Args:
         views (Sequence[Sequence[dict | callable]]): One list of transforms
@@ -77,13 +84,19 @@ class SkeletonMultiView(BaseTransform):
                 raise RuntimeError(
                     f'SkeletonMultiView: view {i} returned None for sample '
                     f'{sample_name(results)}')
-            outputs.append(view_results['keypoint'])
+            keypoint = view_results['keypoint']
+            if 'keypoint_score' in view_results:
+                keypoint = np.concatenate(
+                    (keypoint, view_results['keypoint_score'][..., None]
+                     .astype(keypoint.dtype)), axis=-1)
+            outputs.append(keypoint)
         shapes = [keypoint.shape for keypoint in outputs]
         if len(set(shapes)) != 1:
             raise ValueError(f'SkeletonMultiView: the views of sample '
                              f'{sample_name(results)} differ in shape: '
                              f'{shapes}')
         results['keypoint'] = np.stack(outputs).astype(np.float32, copy=False)
+        results.pop('keypoint_score', None)
         return results
 
     def __repr__(self) -> str:

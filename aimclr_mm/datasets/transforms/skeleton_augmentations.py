@@ -55,8 +55,16 @@ def shear_matrix(factors: Sequence[float]) -> np.ndarray:
     return np.array([[1., a12, a13], [a21, 1., a23], [a31, a32, 1.]])
 
 
+def shear_matrix_2d(factors: Sequence[float]) -> np.ndarray:
+    """2D shear matrix ``[[1, a12], [a21, 1]]`` (2, 2) float64 from
+    ``(a12, a21)``, the first two factors of the 3D draw order."""
+    a12, a21 = np.asarray(factors, dtype=np.float64)
+    return np.array([[1., a12], [a21, 1.]])
+
+
 def shear(keypoint: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """Apply ``matrix @ p`` to every point ``p``; keypoint is (..., 3)."""
+    """Apply ``matrix @ p`` to every point ``p``; keypoint is (..., C) and
+    matrix (C, C), C = 2 or 3."""
     return keypoint @ np.asarray(matrix, dtype=keypoint.dtype).T
 
 
@@ -129,6 +137,15 @@ def rotate(keypoint: np.ndarray, angles: Sequence[float]) -> np.ndarray:
     (..., 3), angles in radians."""
     rot_x, rot_y, rot_z = rotation_matrices(angles)
     return keypoint @ (rot_z @ rot_y @ rot_x).T.astype(keypoint.dtype)
+
+
+def rotate_2d(keypoint: np.ndarray, angle: float) -> np.ndarray:
+    """In-plane rotation of (..., 2) points by the x-y block of the official
+    ``Rz`` (so points turn by minus ``angle``, radians), the rotation about
+    the camera axis that an image shows."""
+    cos, sin = np.cos(angle), np.sin(angle)
+    matrix = np.array([[cos, sin], [-sin, cos]])
+    return keypoint @ matrix.T.astype(keypoint.dtype)
 
 
 def gaussian_noise(keypoint: np.ndarray, noise: np.ndarray) -> np.ndarray:
@@ -279,8 +296,10 @@ class BaseRandomApply(BaseSkeletonAugmentation):
 class SkeletonShear(BaseSkeletonAugmentation):
     """Shear every point by ``[[1, a12, a13], [a21, 1, a23], [a31, a32, 1]]``,
     the six factors uniform in ``[-factor, factor]``, one draw per sequence.
+    2D skeletons are sheared by ``[[1, a12], [a21, 1]]``, two factors drawn.
 
-    Required keys: ``keypoint`` (M, T, V, 3). Modified keys: ``keypoint``.
+    Required keys: ``keypoint`` (M, T, V, 3) or (M, T, V, 2). Modified keys:
+    ``keypoint``.
 
     Args:
         factor (float): Shear amplitude. Defaults to 0.5.
@@ -292,12 +311,16 @@ class SkeletonShear(BaseSkeletonAugmentation):
         self.factor = factor
 
     @cache_randomness
-    def _sample_matrix(self) -> np.ndarray:
+    def _sample_matrix(self, num_coords: int = 3) -> np.ndarray:
+        if num_coords == 2:
+            return shear_matrix_2d(
+                self.rng.uniform(-self.factor, self.factor, 2))
         return shear_matrix(self.rng.uniform(-self.factor, self.factor, 6))
 
     def transform(self, results: Dict) -> Dict:
-        keypoint = get_keypoint(results, 'SkeletonShear', num_channels=3)
-        results['keypoint'] = shear(keypoint, self._sample_matrix())
+        keypoint = get_keypoint(results, 'SkeletonShear', num_channels=(2, 3))
+        results['keypoint'] = shear(keypoint,
+                                    self._sample_matrix(keypoint.shape[-1]))
         return results
 
     def _repr_args(self):
@@ -407,12 +430,18 @@ class SkeletonRotate(BaseSkeletonAugmentation):
 
     A main axis is drawn uniformly; its angle is uniform in
     ``[0, main_angle]`` degrees, the other two in ``[0, other_angle]``.
+    A 2D skeleton can only turn in its image plane: it is rotated about the
+    camera axis (:func:`rotate_2d`) by an angle uniform in
+    ``[0, main_angle]``, one draw per sequence.
 
-    Required keys: ``keypoint`` (M, T, V, 3). Modified keys: ``keypoint``.
+    Required keys: ``keypoint`` (M, T, V, 3) or (M, T, V, 2). Modified keys:
+    ``keypoint``.
 
     Args:
-        main_angle (float): Defaults to 30.
-        other_angle (float): Defaults to 1.
+        main_angle (float): Largest angle about the main axis, degrees
+            (in 2D, the in-plane angle). Defaults to 30.
+        other_angle (float): Largest angle about the other two axes,
+            degrees (unused in 2D). Defaults to 1.
         seed (int, optional): See :class:`BaseSkeletonAugmentation`.
     """
 
@@ -425,15 +454,19 @@ class SkeletonRotate(BaseSkeletonAugmentation):
         self.other_angle = other_angle
 
     @cache_randomness
-    def _sample_angles(self) -> np.ndarray:
-        """Angles about x, y, z in radians."""
+    def _sample_angles(self, num_coords: int = 3) -> np.ndarray:
+        """Angles about x, y, z in radians; for 2D the in-plane angle."""
+        if num_coords == 2:
+            return np.deg2rad(self.rng.uniform(0., self.main_angle))
         high = np.full(3, float(self.other_angle))
         high[self._randint(3)] = self.main_angle
         return np.deg2rad(self.rng.uniform(0., high))
 
     def transform(self, results: Dict) -> Dict:
-        keypoint = get_keypoint(results, 'SkeletonRotate', num_channels=3)
-        results['keypoint'] = rotate(keypoint, self._sample_angles())
+        keypoint = get_keypoint(results, 'SkeletonRotate', num_channels=(2, 3))
+        angles = self._sample_angles(keypoint.shape[-1])
+        rotation = rotate_2d if keypoint.shape[-1] == 2 else rotate
+        results['keypoint'] = rotation(keypoint, angles)
         return results
 
     def _repr_args(self):
@@ -530,7 +563,8 @@ class SkeletonGaussianBlur(BaseRandomApply):
 
 @TRANSFORMS.register_module()
 class SkeletonAxisMask(BaseRandomApply):
-    """With probability ``p``, zero one coordinate axis drawn uniformly.
+    """With probability ``p``, zero one coordinate axis drawn uniformly: one
+    of x, y, z, or of x, y for a 2D skeleton.
 
     Required keys: ``keypoint``. Modified keys: ``keypoint``.
 

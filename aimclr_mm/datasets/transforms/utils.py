@@ -1,4 +1,4 @@
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple, Union
 
 import numpy as np
 
@@ -11,14 +11,16 @@ def sample_name(results: Dict) -> str:
 
 def get_keypoint(results: Dict,
                  owner: str,
-                 num_channels: Optional[int] = None) -> np.ndarray:
+                 num_channels: Union[int, Tuple[int, ...], None] = None
+                 ) -> np.ndarray:
     """Fetch ``results['keypoint']`` and check it is a float (M, T, V, C)
     array with at least one frame.
 
     Args:
         results (dict): The result dict.
         owner (str): Name of the calling transform, for error messages.
-        num_channels (int, optional): Required ``C``. Defaults to None (any).
+        num_channels (int | tuple[int], optional): Required ``C``, or the
+            allowed values of it. Defaults to None (any).
 
     Returns:
         np.ndarray: The keypoint array, not copied.
@@ -37,8 +39,11 @@ def get_keypoint(results: Dict,
     if keypoint.shape[0] == 0 or keypoint.shape[1] == 0:
         raise ValueError(f'{owner}: sample {sample_name(results)} is empty '
                          f'(keypoint shape {keypoint.shape})')
-    if num_channels is not None and keypoint.shape[-1] != num_channels:
+    allowed = (num_channels, ) if isinstance(num_channels, int) else \
+        num_channels
+    if allowed is not None and keypoint.shape[-1] not in allowed:
+        wanted = ' or '.join(map(str, allowed))
         raise ValueError(f'{owner}: keypoint of sample {sample_name(results)} '
-                         f'must have C={num_channels} coordinates, got shape '
+                         f'must have C={wanted} coordinates, got shape '
                          f'{keypoint.shape}')
     return keypoint

@@ -8,6 +8,11 @@ same distributions (:meth:`draw`), and applies them to skeletons
 (N, M, T, V, C) in one go (:meth:`apply`). ``draw`` and ``apply`` are
 separate so that the numpy transforms' pure functions can be fed the same
 numbers.
+
+Skeletons may be 3D or 2D (C = 3 or 2): shear and rotation are then 2x2
+and in-plane, as in the numpy transforms. With ``score_channel`` the last
+channel of the batch is mmaction2's keypoint score: crops and flips move it
+with its joint, the other augmentations change coordinates only.
 """
 import math
 from typing import Dict, List, Optional, Sequence, Tuple, Union
@@ -40,18 +45,28 @@ def _per_sample(mask: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
 class BatchShear:
     """See ``SkeletonShear``: six factors uniform in [-factor, factor] per
-    sample, official order (a12, a21, a31, a13, a23, a32)."""
+    sample, official order (a12, a21, a31, a13, a23, a32); two (a12, a21)
+    for 2D skeletons."""
+    changes_coordinates = True
 
     def __init__(self, factor: float = 0.5) -> None:
         self.factor = factor
 
     def draw(self, x: torch.Tensor, generator) -> Params:
-        factors = _uniform(-self.factor, self.factor, (x.shape[0], 6),
-                           generator, x.device)
+        num_factors = 2 if x.shape[-1] == 2 else 6
+        factors = _uniform(-self.factor, self.factor,
+                           (x.shape[0], num_factors), generator, x.device)
         return dict(factors=factors)
 
     @staticmethod
     def apply(x: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
+        if factors.shape[1] == 2:
+            a12, a21 = factors.unbind(1)
+            one = torch.ones_like(a12)
+            matrix = torch.stack(
+                [torch.stack([one, a12], 1),
+                 torch.stack([a21, one], 1)], 1).to(x.dtype)
+            return torch.einsum('nmtvc,ndc->nmtvd', x, matrix)
         a12, a21, a31, a13, a23, a32 = factors.unbind(1)
         one = torch.ones_like(a12)
         matrix = torch.stack([
@@ -65,6 +80,7 @@ class BatchShear:
 class BatchTemporalCrop:
     """See ``SkeletonTemporalCrop``: start uniform in [0, 2 * pad] per
     sample, pad = T // padding_ratio, mirrored ('symmetric') padding."""
+    changes_coordinates = False
 
     def __init__(self, padding_ratio: int = 6) -> None:
         self.padding_ratio = padding_ratio
@@ -92,6 +108,7 @@ class BatchTemporalCrop:
 class BatchSpatialFlip:
     """See ``SkeletonSpatialFlip``: per sample with probability p, joint j
     becomes joint ``layout[j]``."""
+    changes_coordinates = False
 
     def __init__(self,
                  p: float = 0.5,
@@ -129,7 +146,9 @@ def rotation_matrix(angles: torch.Tensor) -> torch.Tensor:
 class BatchRotate:
     """See ``SkeletonRotate``: per sample a main axis uniform among x, y, z,
     its angle uniform in [0, main_angle] degrees, the others in
-    [0, other_angle]."""
+    [0, other_angle]; for 2D skeletons one in-plane angle (about z) uniform
+    in [0, main_angle]."""
+    changes_coordinates = True
 
     def __init__(self, main_angle: float = 30., other_angle: float = 1.):
         self.main_angle = main_angle
@@ -137,6 +156,10 @@ class BatchRotate:
 
     def draw(self, x: torch.Tensor, generator) -> Params:
         n = x.shape[0]
+        if x.shape[-1] == 2:
+            degrees = _uniform(0., float(self.main_angle), (n, ), generator,
+                               x.device)
+            return dict(angles=degrees * (math.pi / 180.))
         main = torch.randint(3, (n, ), generator=generator, device=x.device)
         high = torch.full((n, 3), float(self.other_angle),
                           dtype=torch.float64, device=x.device)
@@ -146,13 +169,21 @@ class BatchRotate:
 
     @staticmethod
     def apply(x: torch.Tensor, angles: torch.Tensor) -> torch.Tensor:
-        matrix = rotation_matrix(angles).to(x.dtype)
+        if angles.dim() == 1:  # 2D: the x-y block of the official Rz
+            cos, sin = angles.cos(), angles.sin()
+            matrix = torch.stack([
+                torch.stack([cos, sin], 1),
+                torch.stack([-sin, cos], 1)
+            ], 1).to(x.dtype)
+        else:
+            matrix = rotation_matrix(angles).to(x.dtype)
         return torch.einsum('nmtvc,ndc->nmtvd', x, matrix)
 
 
 class BatchGaussianNoise:
     """See ``SkeletonGaussianNoise``: per sample with probability p, i.i.d.
     N(0, std^2) on every entry."""
+    changes_coordinates = True
 
     def __init__(self, p: float = 0.5, std: float = 0.01) -> None:
         self.p = p
@@ -176,6 +207,7 @@ class BatchGaussianBlur:
     """See ``SkeletonGaussianBlur``: per sample with probability p, a
     Gaussian kernel of sigma uniform in sigma_range along time, zero
     padding, not normalised unless ``normalize``."""
+    changes_coordinates = True
 
     def __init__(self,
                  p: float = 0.5,
@@ -219,6 +251,7 @@ class BatchGaussianBlur:
 class BatchAxisMask:
     """See ``SkeletonAxisMask``: per sample with probability p, one
     coordinate axis (uniform) set to zero."""
+    changes_coordinates = True
 
     def __init__(self, p: float = 0.5) -> None:
         self.p = p
@@ -241,6 +274,7 @@ class BatchAxisMask:
 class BatchTemporalFlip:
     """See ``SkeletonTemporalFlip``: per sample with probability p, the
     frame order reversed."""
+    changes_coordinates = False
 
     def __init__(self, p: float = 0.5) -> None:
         self.p = p
@@ -288,14 +322,28 @@ class BatchMultiView:
     Args:
         views (Sequence[Sequence[dict]]): One list of numpy transform
             configs per view, as for ``SkeletonMultiView``.
+        score_channel (bool): The last channel is a keypoint score, not a
+            coordinate. Defaults to False.
     """
 
-    def __init__(self, views: Sequence[Sequence[Dict]]) -> None:
+    def __init__(self,
+                 views: Sequence[Sequence[Dict]],
+                 score_channel: bool = False) -> None:
         if isinstance(views, dict) or len(views) == 0:
             raise ValueError('views must be a non-empty list of transform '
                              'lists')
         self.views: List[list] = [[build_batch_augmentation(t) for t in view]
                                   for view in views]
+        self.score_channel = score_channel
+
+    def _augment(self, augmentation, x: torch.Tensor,
+                 generator) -> torch.Tensor:
+        if not (self.score_channel and augmentation.changes_coordinates):
+            return augmentation.apply(x, **augmentation.draw(x, generator))
+        coords, score = x[..., :-1], x[..., -1:]
+        coords = augmentation.apply(coords,
+                                    **augmentation.draw(coords, generator))
+        return torch.cat([coords, score], dim=-1)
 
     def __call__(self, x: torch.Tensor,
                  generator: Optional[torch.Generator]) -> torch.Tensor:
@@ -303,7 +351,6 @@ class BatchMultiView:
         for view in self.views:
             out = x
             for augmentation in view:
-                out = augmentation.apply(out,
-                                         **augmentation.draw(out, generator))
+                out = self._augment(augmentation, out, generator)
             outputs.append(out)
         return torch.stack(outputs, dim=1)

@@ -17,7 +17,9 @@ def skeleton_stream(x: torch.Tensor, stream: str,
     """Joint, motion or bone features of skeletons (..., T, V, C).
 
     motion: ``x[t + 1] - x[t]``, the last frame zero. bone: each joint minus
-    its parent joint, ``bone_pairs`` as (joint, parent), 0-based.
+    its parent joint, ``bone_pairs`` as (joint, parent), 0-based. The same
+    arithmetic as mmaction2's ``ToMotion`` and ``JointToBone``, which only
+    take one numpy sample (M, T, V, C), not a batch of tensors on a device.
     """
     if stream == 'joint':
         return x
@@ -57,6 +59,11 @@ class SkeletonDataPreprocessor(ActionDataPreprocessor):
         augment_seed (int, optional): Seed of the device augmentations'
             generator, offset by the rank. Defaults to None: torch's
             initial seed, which ``randomness=dict(seed=...)`` sets.
+        score_channel (bool): The last input channel is a keypoint score
+            (2D skeletons in mmaction2's convention): device augmentations
+            leave it a score, and the motion and bone streams carry the mean
+            score of the two joints they difference, as mmaction2's
+            ``ToMotion`` and ``JointToBone`` do. Defaults to False.
 
     Inputs: (N, num_views, M, T, V, C); outputs the same shape.
     """
@@ -66,10 +73,12 @@ class SkeletonDataPreprocessor(ActionDataPreprocessor):
                  layout: str = 'nturgb+d',
                  augment_views: Optional[Sequence[Sequence[Dict]]] = None,
                  augment_seed: Optional[int] = None,
+                 score_channel: bool = False,
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        self.augment = BatchMultiView(augment_views) \
+        self.augment = BatchMultiView(augment_views, score_channel) \
             if augment_views is not None else None
+        self.score_channel = score_channel
         self.augment_seed = augment_seed
         self._generator = None
         if stream not in STREAMS:
@@ -88,6 +97,17 @@ class SkeletonDataPreprocessor(ActionDataPreprocessor):
                     'un-augmented skeletons (N, M, T, V, C) from the data '
                     f'pipeline, got shape {tuple(inputs.shape)}')
             inputs = self.augment(inputs, self._get_generator(inputs.device))
+        if self.score_channel and self.stream != 'joint':
+            coords, score = inputs[..., :-1], inputs[..., -1:]
+            # the mean score of the two joints differenced
+            diff = skeleton_stream(score, self.stream, self.bone_pairs) / 2
+            if self.stream == 'motion':  # x[t + 1] - x[t]
+                score = score + diff
+                score[..., -1, :, :] = 0
+            else:  # x[joint] - x[parent]
+                score = score - diff
+            coords = skeleton_stream(coords, self.stream, self.bone_pairs)
+            return torch.cat([coords, score], -1), data_samples
         return skeleton_stream(inputs, self.stream,
                                self.bone_pairs), data_samples
 

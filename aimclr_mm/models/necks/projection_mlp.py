@@ -42,6 +42,7 @@ class ProjectionMLP(BaseModule):
                  out_norm_cfg: Optional[Dict] = None,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.in_channels = in_channels
         layers = [nn.Linear(in_channels, hid_channels)]
         if hid_norm_cfg is not None:
             layers.append(build_norm_layer(hid_norm_cfg, hid_channels)[1])

@@ -75,7 +75,9 @@ class AimCLR(BaseSkeletonSelfSupervisor):
         compile_encoder (bool or dict): Compile the query and key encoders
             with ``torch.compile`` (a dict: its keyword arguments, e.g.
             ``dict(mode='max-autotune')``). In place, so checkpoint keys do
-            not change. Defaults to False.
+            not change. mmengine's ``compile`` option compiles one method of
+            the whole model (``train_step``, in ``Runner.train`` only), not
+            the encoders alone. Defaults to False.
     """
 
     def __init__(self,
@@ -141,6 +143,19 @@ class AimCLR(BaseSkeletonSelfSupervisor):
         feat = self.backbone(inputs.flatten(0, 1))
         return self.neck.pool(feat).view(n, nc, -1).mean(dim=1)
 
+    def _check_width(self, feat: torch.Tensor) -> torch.Tensor:
+        """Name the mismatch of any registered GCN backbone's output width
+        (N, M, C, T', V) and the projector's input, which would otherwise
+        fail as a bare matrix-shape error."""
+        width = getattr(self.neck, 'in_channels', None)
+        if feat.dim() != 5 or (width is not None and feat.shape[2] != width):
+            raise ValueError(
+                f'{type(self.backbone).__name__} returned features of shape '
+                f'{tuple(feat.shape)}, expected (N, M, C, T, V) with C = '
+                f'model.neck.in_channels = {width}; set in_channels to the '
+                "backbone's output width")
+        return feat
+
     def _embed(self, feat: torch.Tensor) -> torch.Tensor:
         # Embeddings, logits and losses in float32 even under autocast:
         # bfloat16 rounds cosine similarities near 1 to steps of 0.004,
@@ -171,7 +186,7 @@ class AimCLR(BaseSkeletonSelfSupervisor):
         EADM-dropped version (an empty list without D3M)."""
         # the previous step's keys: its backward is done by now
         self.queue.flush()
-        query = self._embed(self.backbone(inputs[:, 0]))
+        query = self._embed(self._check_width(self.backbone(inputs[:, 0])))
         with torch.no_grad():
             self.momentum_encoder.update_parameters(
                 nn.Sequential(self.backbone, self.neck))

@@ -1,0 +1,3 @@
+from .frozen_backbone_recognizer import FrozenBackboneRecognizerGCN
+
+__all__ = ['FrozenBackboneRecognizerGCN']
