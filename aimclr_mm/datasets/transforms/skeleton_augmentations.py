@@ -41,25 +41,31 @@ FLIP_INDICES = {
 # ---------------------------------------------------------------------------
 # Pure functions: keypoint arrays are (M, T, V, C) unless said otherwise.
 # ---------------------------------------------------------------------------
+# Where each factor of the official draw order (a12, a21, a31, a13, a23,
+# a32) goes in the shear matrix; a 2D shear takes the first two.
+SHEAR_POSITIONS = ((0, 1), (1, 0), (2, 0), (0, 2), (1, 2), (2, 1))
+
+
 def shear_matrix(factors: Sequence[float]) -> np.ndarray:
-    """Shear matrix from six factors in the official draw order.
+    """Shear matrix from factors in the official draw order.
 
     Args:
-        factors (Sequence[float]): ``(a12, a21, a31, a13, a23, a32)``.
+        factors (Sequence[float]): ``(a12, a21, a31, a13, a23, a32)``, or
+            ``(a12, a21)`` for 2D skeletons.
 
     Returns:
         np.ndarray: (3, 3) float64 matrix
-        ``[[1, a12, a13], [a21, 1, a23], [a31, a32, 1]]``.
+        ``[[1, a12, a13], [a21, 1, a23], [a31, a32, 1]]``, or (2, 2)
+        ``[[1, a12], [a21, 1]]``.
     """
-    a12, a21, a31, a13, a23, a32 = np.asarray(factors, dtype=np.float64)
-    return np.array([[1., a12, a13], [a21, 1., a23], [a31, a32, 1.]])
-
-
-def shear_matrix_2d(factors: Sequence[float]) -> np.ndarray:
-    """2D shear matrix ``[[1, a12], [a21, 1]]`` (2, 2) float64 from
-    ``(a12, a21)``, the first two factors of the 3D draw order."""
-    a12, a21 = np.asarray(factors, dtype=np.float64)
-    return np.array([[1., a12], [a21, 1.]])
+    factors = np.asarray(factors, dtype=np.float64)
+    if factors.shape not in ((6, ), (2, )):
+        raise ValueError(f'a shear takes 6 factors (3D) or 2 (2D), got '
+                         f'{factors.shape}')
+    matrix = np.eye(3 if len(factors) == 6 else 2)
+    rows, cols = zip(*SHEAR_POSITIONS[:len(factors)])
+    matrix[rows, cols] = factors
+    return matrix
 
 
 def shear(keypoint: np.ndarray, matrix: np.ndarray) -> np.ndarray:
@@ -143,8 +149,7 @@ def rotate_2d(keypoint: np.ndarray, angle: float) -> np.ndarray:
     """In-plane rotation of (..., 2) points by the x-y block of the official
     ``Rz`` (so points turn by minus ``angle``, radians), the rotation about
     the camera axis that an image shows."""
-    cos, sin = np.cos(angle), np.sin(angle)
-    matrix = np.array([[cos, sin], [-sin, cos]])
+    matrix = rotation_matrices([0., 0., angle])[2, :2, :2]
     return keypoint @ matrix.T.astype(keypoint.dtype)
 
 
@@ -312,10 +317,9 @@ class SkeletonShear(BaseSkeletonAugmentation):
 
     @cache_randomness
     def _sample_matrix(self, num_coords: int = 3) -> np.ndarray:
-        if num_coords == 2:
-            return shear_matrix_2d(
-                self.rng.uniform(-self.factor, self.factor, 2))
-        return shear_matrix(self.rng.uniform(-self.factor, self.factor, 6))
+        num_factors = 2 if num_coords == 2 else 6
+        return shear_matrix(
+            self.rng.uniform(-self.factor, self.factor, num_factors))
 
     def transform(self, results: Dict) -> Dict:
         keypoint = get_keypoint(results, 'SkeletonShear', num_channels=(2, 3))

@@ -19,8 +19,8 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 
-from aimclr_mm.datasets.transforms.skeleton_augmentations import \
-    FLIP_INDICES
+from aimclr_mm.datasets.transforms.skeleton_augmentations import (
+    FLIP_INDICES, SHEAR_POSITIONS)
 
 Params = Dict[str, Union[torch.Tensor, int]]
 
@@ -60,21 +60,13 @@ class BatchShear:
 
     @staticmethod
     def apply(x: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
-        if factors.shape[1] == 2:
-            a12, a21 = factors.unbind(1)
-            one = torch.ones_like(a12)
-            matrix = torch.stack(
-                [torch.stack([one, a12], 1),
-                 torch.stack([a21, one], 1)], 1).to(x.dtype)
-            return torch.einsum('nmtvc,ndc->nmtvd', x, matrix)
-        a12, a21, a31, a13, a23, a32 = factors.unbind(1)
-        one = torch.ones_like(a12)
-        matrix = torch.stack([
-            torch.stack([one, a12, a13], 1),
-            torch.stack([a21, one, a23], 1),
-            torch.stack([a31, a32, one], 1)
-        ], 1).to(x.dtype)
-        return torch.einsum('nmtvc,ndc->nmtvd', x, matrix)
+        n, num_factors = factors.shape
+        size = 3 if num_factors == 6 else 2
+        matrix = torch.eye(
+            size, dtype=factors.dtype, device=factors.device).repeat(n, 1, 1)
+        rows, cols = zip(*SHEAR_POSITIONS[:num_factors])
+        matrix[:, rows, cols] = factors
+        return torch.einsum('nmtvc,ndc->nmtvd', x, matrix.to(x.dtype))
 
 
 class BatchTemporalCrop:
@@ -170,14 +162,11 @@ class BatchRotate:
     @staticmethod
     def apply(x: torch.Tensor, angles: torch.Tensor) -> torch.Tensor:
         if angles.dim() == 1:  # 2D: the x-y block of the official Rz
-            cos, sin = angles.cos(), angles.sin()
-            matrix = torch.stack([
-                torch.stack([cos, sin], 1),
-                torch.stack([-sin, cos], 1)
-            ], 1).to(x.dtype)
+            about_z = torch.nn.functional.pad(angles[:, None], (2, 0))
+            matrix = rotation_matrix(about_z)[:, :2, :2]
         else:
-            matrix = rotation_matrix(angles).to(x.dtype)
-        return torch.einsum('nmtvc,ndc->nmtvd', x, matrix)
+            matrix = rotation_matrix(angles)
+        return torch.einsum('nmtvc,ndc->nmtvd', x, matrix.to(x.dtype))
 
 
 class BatchGaussianNoise:

@@ -21,7 +21,7 @@ def coco(seed=0, persons=1, frames=12, dtype=np.float32):
 
 def test_shear_2d_with_given_factors():
     point = np.array([[[[1., 2.]]]])
-    out = sa.shear(point, sa.shear_matrix_2d([0.3, -0.2]))
+    out = sa.shear(point, sa.shear_matrix([0.3, -0.2]))
     np.testing.assert_allclose(out[0, 0, 0], [1. + 0.3 * 2., -0.2 + 2.])
 
 
@@ -31,7 +31,7 @@ def test_shear_2d_draws_two_factors_per_sequence():
     out = shear(dict(keypoint=keypoint))['keypoint']
     factors = np.random.default_rng(3).uniform(-0.5, 0.5, 2)
     np.testing.assert_allclose(
-        out, keypoint @ sa.shear_matrix_2d(factors).T.astype(np.float32),
+        out, keypoint @ sa.shear_matrix(factors).T.astype(np.float32),
         rtol=1e-6)
     assert out.shape == keypoint.shape and out.dtype == np.float32
 
@@ -65,7 +65,7 @@ def test_axis_mask_2d_zeroes_x_or_y_only():
 
 
 @pytest.mark.parametrize('cls,fn', [
-    (BatchShear, lambda kp, p: sa.shear(kp, sa.shear_matrix_2d(p['factors']))),
+    (BatchShear, lambda kp, p: sa.shear(kp, sa.shear_matrix(p['factors']))),
     (BatchRotate, lambda kp, p: sa.rotate_2d(kp, float(p['angles']))),
 ])
 def test_batched_2d_equals_numpy_for_the_same_draw(cls, fn):
