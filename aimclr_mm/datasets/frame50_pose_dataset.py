@@ -86,6 +86,7 @@ class Frame50PoseDataset(SkeletonPoseDataset):
             num_person=self.frame50.num_person,
             center_joint=self.frame50.center_joint,
             shoulder_joints=list(self.frame50.shoulder_joints))
+        # named only when off, so that the caches of 3D files keep their names
         if not self.frame50.keep_score:
             self.frame50_params['keep_score'] = False
         self.pre_pipeline = [
@@ -124,13 +125,14 @@ class Frame50PoseDataset(SkeletonPoseDataset):
         outputs = []
         for item in data_list:
             results = dict(item)
-            # a copy, as transforms such as PreNormalize2D write into it;
-            # float16 files (mmaction2's 2D ones) computed in float32
-            keypoint = item['keypoint']
-            results['keypoint'] = keypoint.astype(
-                np.result_type(keypoint.dtype, np.float32))
-            for transform in self.pre_pipeline:
-                results = transform(results)
+            if self.pre_pipeline:
+                # a copy, as PreNormalize2D writes into the array, and in
+                # float32 as frame50 computes (mmaction2's 2D files: float16)
+                keypoint = item['keypoint']
+                results['keypoint'] = keypoint.astype(
+                    np.result_type(keypoint.dtype, np.float32))
+                for transform in self.pre_pipeline:
+                    results = transform(results)
             outputs.append(self.frame50(results))
         if not outputs:
             raise ValueError(f'Frame50PoseDataset: split {self.split!r} of '
