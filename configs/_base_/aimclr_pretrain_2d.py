@@ -15,10 +15,8 @@ in_channels = 3 if keep_score else 2
 frame50 = dict(clip_len=50, num_person=2, layout=layout, keep_score=keep_score)
 pre_pipeline = [dict(type='PreNormalize2D')]
 
-normal_view = [
-    dict(type='SkeletonTemporalCrop', padding_ratio=6),
-    dict(type='SkeletonShear', factor=0.5),
-]
+# the normal view is the 3D one (shear adapts to 2D); the extreme view
+# flips COCO's left and right joints
 extreme_view = [
     dict(type='SkeletonTemporalCrop', padding_ratio=6),
     dict(type='SkeletonShear', factor=0.5),
@@ -31,7 +29,7 @@ extreme_view = [
 train_pipeline = [
     dict(
         type='SkeletonMultiView',
-        views=[normal_view, normal_view, extreme_view]),
+        views=[{{_base_.normal_view}}, {{_base_.normal_view}}, extreme_view]),
     dict(type='PackActionInputs'),
 ]
 knn_pipeline = [

@@ -1,7 +1,8 @@
 # Downstream data of mmaction2's 2D keypoint files (``ntu60_2d.pkl``: COCO's
 # 17 joints in pixels, with keypoint scores): PreNormalize2D to [-1, 1],
 # frame50 centred on the shoulders' midpoint, the score as the third
-# channel. Dataset bases take these values by name.
+# channel. The 2D dataset bases take these values by name over the 3D ones
+# of the same split.
 layout_2d = 'coco'
 test_pipeline_2d = [
     dict(type='PreNormalize2D'),
@@ -21,4 +22,5 @@ train_pipeline_2d = [
     dict(type='PackActionInputs', meta_keys=('frame_dir', )),
 ]
 data_preprocessor_2d = dict(layout=layout_2d, score_channel=True)
-graph_2d = dict(layout=layout_2d, mode='stgcn_spatial')
+backbone_2d = dict(
+    graph_cfg=dict(layout=layout_2d, mode='stgcn_spatial'), in_channels=3)
