@@ -10,17 +10,7 @@ set -x
 
 CONFIG=$1
 NPROC=$2
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-if [ "$NNODES" = 1 ] && [ -z "$PORT" ]; then
-    # One machine: the rendezvous takes a free port itself, so that runs
-    # side by side on one machine do not collide.
-    RDZV=(--standalone)
-else
-    RDZV=(--nnodes="$NNODES" --node_rank="$NODE_RANK"
-          --master_addr="$MASTER_ADDR" --master_port="${PORT:-29500}")
-fi
+source "$(dirname "$0")/rendezvous.sh"
 
 PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
 "$PYTHON" -m torch.distributed.run \

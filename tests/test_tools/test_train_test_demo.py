@@ -300,7 +300,7 @@ def test_launch_scripts_find_the_clone_venv(tmp_path):
     otherwise, so it works without an activated environment."""
     clone = tmp_path / 'clone'
     (clone / 'tools').mkdir(parents=True)
-    for name in ('dist_train.sh', 'find_python.sh'):
+    for name in ('dist_train.sh', 'find_python.sh', 'rendezvous.sh'):
         (clone / 'tools' / name).write_text((TOOLS / name).read_text())
     fake = clone / '.venv' / 'bin' / 'python'
     fake.parent.mkdir(parents=True)
