@@ -377,10 +377,10 @@ def write_results(work_dir: str, results: dict) -> None:
 
 
 def run_settings(args: argparse.Namespace) -> tuple:
-    """(synthetic repetitions per performer and action, converter, pretraining epochs, KNN
-    every N epochs, linear-probe epochs, queue size, pretraining batch): the
-    data set's defaults, shortened by --tiny/--quick, then the values given
-    on the command line."""
+    """(synthetic repetitions per performer and action, converter,
+    pretraining epochs, KNN every N epochs, linear-probe epochs, queue size,
+    pretraining batch): the data set's defaults, shortened by --tiny/--quick,
+    then the values given on the command line."""
     samples, epochs, knn_every, linear_epochs, queue = SETTINGS[
         'tiny' if args.tiny else 'quick' if args.quick else 'full']
     converter = None

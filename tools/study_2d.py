@@ -11,8 +11,9 @@ both encoders (``tools/knn_eval.py``, k = 20). Writes ``results.json`` and
 
 Example::
 
-    python tools/study_2d.py --data utkinect --data-root ../shared/data/utkinect \\
-        --work-dir work_dirs/study2d_utk --epochs 60
+    python tools/study_2d.py --data utkinect \\
+        --data-root ../shared/data/utkinect --work-dir work_dirs/study2d_utk \\
+        --epochs 60
 """
 import argparse
 import json
@@ -24,7 +25,8 @@ import time
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import demo  # noqa: E402  the demo's steps, reused
 
-CONFIG = osp.join(demo.REPO, 'configs', 'aimclr_mmstgcn_kinect2d_xsub_joint.py')
+CONFIG = osp.join(demo.REPO, 'configs',
+                  'aimclr_mmstgcn_kinect2d_xsub_joint.py')
 
 
 def parse_args(argv=None):
@@ -78,7 +80,9 @@ def main(argv=None):
     pretrain_dir = osp.join(work_dir, 'pretrain')
     checkpoints['aimclr'] = osp.join(pretrain_dir,
                                      f'epoch_{args.epochs}.pth')
+    results_file = osp.join(work_dir, 'results.json')
     pretrain_start = time.time()
+    done_before = osp.exists(checkpoints['aimclr'])
     step('pretrain', [
         'tools/train.py', args.config, '--work-dir', pretrain_dir,
         *(['--amp'] if amp else []), '--cfg-options', *options,
@@ -87,7 +91,10 @@ def main(argv=None):
         f'train_cfg.val_interval={args.knn_every}',
         'default_hooks.logger.interval=5'
     ], epochs=args.epochs, done=checkpoints['aimclr'])
-    pretrain_min = (time.time() - pretrain_start) / 60
+    # a rerun that skips pretraining keeps the time measured then
+    pretrain_min = (time.time() - pretrain_start) / 60 if not done_before \
+        else (json.load(open(results_file)).get('pretrain_min')
+              if osp.exists(results_file) else None)
 
     knn = {}
     for name, ckpt in checkpoints.items():
@@ -107,7 +114,7 @@ def main(argv=None):
                    ('query_std', 'key_cos', 'logit_pos', 'logit_neg')},
         command='python tools/study_2d.py ' + ' '.join(
             argv if argv is not None else sys.argv[1:]))
-    with open(osp.join(work_dir, 'results.json'), 'w') as f:
+    with open(results_file, 'w') as f:
         json.dump(results, f, indent=2)
     rows = '\n'.join(
         f'| {label} | ' + ' | '.join(
@@ -115,10 +122,14 @@ def main(argv=None):
         for key, label in (('random', 'random-init encoder'),
                            ('aimclr', 'AimCLR encoder')))
     header = ' | '.join(f'KNN top-1 (k = {k})' for k in sorted(knn['random']))
+    stats_line = ', '.join(f'{k} {v:.4g}'
+                           for k, v in results['embedding'].items())
+    table = (f'| encoder | {header} |\n|---|' + '---|' * len(knn['random']) +
+             f'\n{rows}\n\nAimCLR embedding statistics at the last '
+             f'pretraining iteration: {stats_line}.\n')
     with open(osp.join(work_dir, 'results.md'), 'w') as f:
-        f.write(f'| encoder | {header} |\n|---|' + '---|' * len(knn['random'])
-                + f'\n{rows}\n')
-    print(open(osp.join(work_dir, 'results.md')).read())
+        f.write(table)
+    print(table)
 
 
 if __name__ == '__main__':

@@ -270,7 +270,8 @@ def pose_to_joints(pose: Pose, p: Performer) -> np.ndarray:
         joints[:, wrist] = joints[:, elbow] + p.forearm * fore
         joints[:, hand] = joints[:, wrist] + 0.07 * fore
         joints[:, tip] = joints[:, hand] + 0.06 * fore
-        joints[:, thumb] = joints[:, hand] + 0.03 * fore - 0.035 * sign * x_axis
+        joints[:, thumb] = (joints[:, hand] + 0.03 * fore
+                            - 0.035 * sign * x_axis)
         hip, knee, ankle, foot = LEG_JOINTS[s]
         leg = pose.leg[s]
         joints[:, hip] = sign * p.hip_width / 2 * x_axis - 0.03 * up
