@@ -205,8 +205,8 @@ class Step:
         return ''.join(lines)
 
 
-def last_scalars(work_dir: str, key: str) -> dict:
-    """The last record holding ``key`` in the newest run's scalars.json."""
+def scalar_records(work_dir: str, key: str) -> list:
+    """The records holding ``key`` in the newest run's scalars.json."""
     runs = sorted(
         d for d in os.listdir(work_dir)
         if osp.isdir(osp.join(work_dir, d, 'vis_data')))
@@ -217,7 +217,18 @@ def last_scalars(work_dir: str, key: str) -> dict:
         records = [json.loads(line) for line in f if key in line]
     if not records:
         raise KeyError(f'{key} not logged in {path}')
-    return records[-1]
+    return records
+
+
+def last_scalars(work_dir: str, key: str) -> dict:
+    """The last record holding ``key`` in the newest run's scalars.json."""
+    return scalar_records(work_dir, key)[-1]
+
+
+def knn_curve(work_dir: str, k: int = 20) -> dict:
+    """{epoch: KNN top-1 at ``k``} of the validations during pretraining."""
+    key = f'knn/top1_k{k}'
+    return {r['step']: r[key] for r in scalar_records(work_dir, key)}
 
 
 def knn_top1(log: str) -> dict:
@@ -229,26 +240,63 @@ def knn_top1(log: str) -> dict:
     return {int(k): float(v) for k, v in found}
 
 
-def person_options(num_person: int, config: str = None) -> tuple:
+def person_options(num_person: int, config: str = None,
+                   linear_config: str = None) -> tuple:
     """``--cfg-options`` that set the person slots of the pretraining
-    (and KNN) config (by default the demo's) and of the linear-evaluation
-    config. A single-person data set would otherwise run every sequence
+    (and KNN) config and of the linear-evaluation config (by default the
+    demo's). A single-person data set would otherwise run every sequence
     through the encoder twice, once as an all-zero second person, and
     average the two."""
     from mmengine.config import Config
-    pipeline = Config.fromfile(config or PRETRAIN_CONFIG).val_dataloader.\
-        dataset.pipeline
+
+    def slots(loader, pipeline):
+        return [
+            f'{loader}.dataset.pipeline.{i}.num_person={num_person}'
+            for i, t in enumerate(pipeline)
+            if t['type'] in ('PreNormalizeFrame50', 'FormatGCNInput')
+        ]
+
+    pretrain_cfg = Config.fromfile(config or PRETRAIN_CONFIG)
+    linear_cfg = Config.fromfile(linear_config or LINEAR_CONFIG)
     pretrain = [f'train_dataloader.dataset.frame50.num_person={num_person}'
-                ] + [
-        f'val_dataloader.dataset.pipeline.{i}.num_person={num_person}'
-        for i, t in enumerate(pipeline)
-        if t['type'] in ('PreNormalizeFrame50', 'FormatGCNInput')
-    ]
+                ] + slots('val_dataloader',
+                          pretrain_cfg.val_dataloader.dataset.pipeline)
     linear = [
-        f'{loader}.dataset.pipeline.{i}.num_person={num_person}'
-        for loader in ('train_dataloader', 'val_dataloader') for i in (0, 1)
+        option for loader in ('train_dataloader', 'val_dataloader',
+                              'test_dataloader')
+        for option in slots(loader, linear_cfg[loader].dataset.pipeline)
     ]
     return pretrain, linear
+
+
+def linear_options(ann_file: str, num_classes: int, epochs: int,
+                   person_linear: list) -> list:
+    """``--cfg-options`` of a linear probe on ``ann_file``: its classes,
+    the demo's batches and one worker per loader, ``epochs`` epochs with
+    one validation at the end."""
+    loaders = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    return [
+        f'model.cls_head.num_classes={num_classes}',
+        *[f'{loader}.dataset.{key}' for loader in loaders
+          for key in (f'ann_file={ann_file}', f'num_classes={num_classes}')],
+        'train_dataloader.batch_size=32',
+        *[f'{loader}.batch_size=64' for loader in loaders[1:]],
+        *[f'{loader}.num_workers=1' for loader in loaders],
+        f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
+        *person_linear
+    ]
+
+
+def linear_probe(step: 'Step', name: str, config: str, ckpt: str,
+                 work_dir: str, options: list, epochs: int,
+                 seed: int) -> float:
+    """Train the linear classifier of ``config`` on the frozen encoder of
+    ``ckpt`` (skipped once its last checkpoint exists); its top-1."""
+    step(name, [
+        'tools/train.py', config, '--work-dir', work_dir, '--cfg-options',
+        f'load_from={ckpt}', f'randomness.seed={seed}', *options
+    ], epochs=epochs, done=osp.join(work_dir, f'epoch_{epochs}.pth'))
+    return last_scalars(work_dir, 'acc/top1')['acc/top1']
 
 
 def schedule_summary(epochs: int) -> str:
@@ -463,27 +511,11 @@ def main():
     for name, ckpt in checkpoints.items():
         linear = []
         for seed in probe_seeds:
-            linear_dir = osp.join(work_dir, f'linear_{name}_seed{seed}')
-            step(
-                f'linear_{name}_seed{seed}', [
-                    'tools/train.py', LINEAR_CONFIG, '--work-dir', linear_dir,
-                    '--cfg-options', f'load_from={ckpt}',
-                    f'model.cls_head.num_classes={num_classes}',
-                    f'train_dataloader.dataset.ann_file={ann_file}',
-                    f'val_dataloader.dataset.ann_file={ann_file}',
-                    f'train_dataloader.dataset.num_classes={num_classes}',
-                    f'val_dataloader.dataset.num_classes={num_classes}',
-                    'train_dataloader.batch_size=32',
-                    'val_dataloader.batch_size=64',
-                    'train_dataloader.num_workers=1',
-                    'val_dataloader.num_workers=1',
-                    f'train_cfg.max_epochs={linear_epochs}',
-                    f'train_cfg.val_interval={linear_epochs}',
-                    f'randomness.seed={seed}', *person_linear
-                ],
-                epochs=linear_epochs,
-                done=osp.join(linear_dir, f'epoch_{linear_epochs}.pth'))
-            linear.append(last_scalars(linear_dir, 'acc/top1')['acc/top1'])
+            linear.append(linear_probe(
+                step, f'linear_{name}_seed{seed}', LINEAR_CONFIG, ckpt,
+                osp.join(work_dir, f'linear_{name}_seed{seed}'),
+                linear_options(ann_file, num_classes, linear_epochs,
+                               person_linear), linear_epochs, seed))
         log = step(f'knn_{name}', [
             'tools/knn_eval.py', PRETRAIN_CONFIG, ckpt, '--work-dir',
             osp.join(work_dir, f'knn_{name}'), '--cfg-options', *data_options

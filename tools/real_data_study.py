@@ -47,8 +47,11 @@ def linear_config(stream: str) -> str:
 # default recipe's value (docs/real_data_study.md): cfg-options on
 # configs/ablation/aimclr_paper_recipe_stgcn_ntu60_xsub_joint.py.
 RECIPE_SWITCHES = dict(
+    # _delete_: the paper's None is replaced by a dict, not merged into
     bn_projector=[
+        'model.neck.hid_norm_cfg._delete_=True',
         'model.neck.hid_norm_cfg.type=BN1d',
+        'model.neck.out_norm_cfg._delete_=True',
         'model.neck.out_norm_cfg.type=BN1d',
         'model.neck.out_norm_cfg.affine=False'
     ],
@@ -86,19 +89,40 @@ VARIANTS = {
                      'joint', [], 'recipe'),
     # 3s-AimCLR with cross-stream knowledge mining
     'aimclr_3s': ('aimclr3s_stgcn_ntu60_xsub.py', 'all', [], 'crossstream'),
-    **{
-        f'paper+{name}':
-        ('ablation/aimclr_paper_recipe_stgcn_ntu60_xsub_joint.py', 'joint',
-         options, 'recipe')
-        for name, options in RECIPE_SWITCHES.items()
-    },
 }
+
+
+def recipe_variant(switches) -> str:
+    """'paper+<switch>+<switch>...': the paper's recipe with these of its
+    differences from the default switched to the default's value."""
+    return '+'.join(['paper', *switches])
+
+
+def variant(name: str):
+    """(pretraining config, stream, cfg-options, group) of a named variant
+    or of any 'paper+<switch>+...' combination; None if unknown."""
+    if name in VARIANTS:
+        return VARIANTS[name]
+    first, *switches = name.split('+')
+    if first == 'paper' and switches and all(
+            s in RECIPE_SWITCHES for s in switches):
+        return (VARIANTS['paper_recipe'][0], 'joint',
+                [o for s in switches for o in RECIPE_SWITCHES[s]], 'recipe')
+    return None
+
+
 # 'table2' also needs the joint rows of both methods
 GROUPS = dict(
     table1=['na', 'ea', 'na_ea_d3m', 'eadm', 'aimclr_joint'],
     table2=['na', 'aimclr_joint', 'skeletonclr_motion', 'aimclr_motion',
             'skeletonclr_bone', 'aimclr_bone'],
-    recipe=['paper_recipe', *(f'paper+{n}' for n in RECIPE_SWITCHES)],
+    # each difference switched alone, and all but one (the default recipe
+    # without it)
+    recipe=['paper_recipe', *(recipe_variant([n]) for n in RECIPE_SWITCHES)],
+    recipe_all_but_one=[
+        recipe_variant([m for m in RECIPE_SWITCHES if m != n])
+        for n in RECIPE_SWITCHES
+    ],
     crossstream=['aimclr_3s'])
 FUSION = dict(SkeletonCLR=['na', 'skeletonclr_motion', 'skeletonclr_bone'],
               AimCLR=['aimclr_joint', 'aimclr_motion', 'aimclr_bone'],
@@ -120,7 +144,10 @@ def parse_args(argv=None):
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--queue-size', type=int)
     parser.add_argument('--linear-epochs', type=int)
-    parser.add_argument('--probe-seeds', type=int, default=3)
+    parser.add_argument(
+        '--probe-seeds', type=int, default=3,
+        help='linear probes per encoder; 0 reads KNN only, for screening '
+        'runs (default: %(default)s)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--no-amp', action='store_true')
     parser.add_argument('--table-only', action='store_true',
@@ -224,36 +251,16 @@ class Study:
         knn = demo.knn_top1(log)
         linear, dumps = [], []
         linear_options = [
-            f'model.cls_head.num_classes={self.num_classes}',
             f'model.data_preprocessor.stream={stream}',
-            *[f'{loader}.dataset.{key}' for loader in
-              ('train_dataloader', 'val_dataloader', 'test_dataloader')
-              for key in (f'ann_file={self.ann_file}',
-                          f'num_classes={self.num_classes}')],
-            'train_dataloader.batch_size=32', 'val_dataloader.batch_size=64',
-            'test_dataloader.batch_size=64',
-            'train_dataloader.num_workers=1', 'val_dataloader.num_workers=1',
-            'test_dataloader.num_workers=1',
-            f'train_cfg.max_epochs={self.linear_epochs}',
-            f'train_cfg.val_interval={self.linear_epochs}',
-            *self.person_linear, *[
-                o.replace('val_dataloader', 'test_dataloader')
-                for o in self.person_linear if 'val_dataloader' in o
-            ]
+            *demo.linear_options(self.ann_file, self.num_classes,
+                                 self.linear_epochs, self.person_linear)
         ]
         for seed in self.seeds:
             out = osp.join(self.work_dir, name, f'linear_seed{seed}')
             probe = osp.join(out, f'epoch_{self.linear_epochs}.pth')
-            self.step(
-                f'{name}_linear_seed{seed}', [
-                    'tools/train.py', linear_config(stream), '--work-dir',
-                    out, '--cfg-options', f'load_from={ckpt}',
-                    f'randomness.seed={seed}', *linear_options
-                ],
-                epochs=self.linear_epochs,
-                done=probe)
-            linear.append(
-                demo.last_scalars(out, 'acc/top1')['acc/top1'])
+            linear.append(demo.linear_probe(
+                self.step, f'{name}_linear_seed{seed}', linear_config(stream),
+                ckpt, out, linear_options, self.linear_epochs, seed))
             dump = osp.join(out, 'scores.pkl')
             self.step(
                 f'{name}_dump_seed{seed}', [
@@ -266,7 +273,8 @@ class Study:
         result = dict(
             name=name, config=config, stream=stream, options=options,
             knn_top1=knn, linear_top1_per_seed=linear,
-            linear_top1=sum(linear) / len(linear), dumps=dumps)
+            linear_top1=sum(linear) / len(linear) if linear else None,
+            dumps=dumps)
         pretrain_dir = pretrain_dir or osp.join(self.work_dir, name,
                                                 'pretrain')
         if osp.isdir(pretrain_dir):
@@ -287,10 +295,10 @@ class Study:
             self.evaluate(name, config, stream, ckpt, [])
             return
         parts = STREAMS
-        if name not in VARIANTS:  # one stream of a 3s variant
+        if variant(name) is None:  # one stream of a 3s variant
             name, part = name.rsplit('_', 1)
             parts = (part, )
-        config, stream, options, _ = VARIANTS[name]
+        config, stream, options, _ = variant(name)
         ckpt = self.pretrain(name, config, stream, options)
         if stream != 'all':
             self.evaluate(name, config, stream, ckpt, options)
@@ -315,14 +323,15 @@ def expand(only):
             names += GROUPS[item]
         elif item == 'random':
             names += [f'random_{s}' for s in STREAMS]
-        elif item in VARIANTS or item.startswith('random_') or (
+        elif variant(item) or item.startswith('random_') or (
                 item.rsplit('_', 1)[-1] in STREAMS
                 and VARIANTS.get(item.rsplit('_', 1)[0], ('', ''))[1] == 'all'):
             # a variant, a random-init stream, or one stream of a 3s variant
             names.append(item)
         else:
             sys.exit(f'unknown variant or group {item!r}; variants: '
-                     f"{', '.join(VARIANTS)}; groups: "
+                     f"{', '.join(VARIANTS)}, paper+<switch>+... "
+                     f"(switches: {', '.join(RECIPE_SWITCHES)}); groups: "
                      f"{', '.join(GROUPS)}, random")
     return list(dict.fromkeys(names))
 
@@ -353,26 +362,48 @@ def write_table(study):
         f'# Real-data study: {study.args.data}', '',
         f'{study.num_classes} classes, xsub; pretraining {study.epochs} '
         f'epochs, batch {study.args.batch_size}, {study.queue} keys, '
-        f"{'bfloat16' if study.amp else 'float32'}; linear probe "
-        f'{study.linear_epochs} epochs, seeds '
-        f"{', '.join(map(str, study.seeds))}; KNN k = 20.", '',
+        f"{'bfloat16' if study.amp else 'float32'}; "
+        + (f'linear probe {study.linear_epochs} epochs, seeds '
+           f"{', '.join(map(str, study.seeds))}" if study.seeds else
+           'no linear probe') + '; KNN k = 20.', '',
         '| variant | stream | linear top-1 (mean) | per seed | KNN top-1 | '
-        'query_std | key_cos | pretrain min |',
-        '| --- | --- | --- | --- | --- | --- | --- | --- |'
+        'query_std | key_cos | logit_pos | logit_neg | pretrain min |',
+        '| --- |' + ' --- |' * 9
     ]
     for name, r in sorted(results.items()):
         emb = r.get('embedding', {})
         lines.append(
-            f"| {name} | {r['stream']} | {100 * r['linear_top1']:.1f} | "
+            f"| {name} | {r['stream']} | "
+            + (f"{100 * r['linear_top1']:.1f}" if r['linear_top1'] is not None
+               else 'not probed') + ' | '
             + ' / '.join(f'{100 * v:.1f}' for v in r['linear_top1_per_seed'])
             + f" | {100 * r['knn_top1'].get('20', 0):.1f} | "
-            f"{emb.get('query_std', float('nan')):.3f} | "
-            f"{emb.get('key_cos', float('nan')):.3f} | "
-            f"{r.get('times', {}).get('pretrain_min', float('nan')):.1f} |")
+            + ''.join(f"{emb.get(k, float('nan')):.3f} | " for k in (
+                'query_std', 'key_cos', 'logit_pos', 'logit_neg'))
+            + f"{r.get('times', {}).get('pretrain_min', float('nan')):.1f} |")
+    curves = {}
+    for name in sorted(results):
+        pretrain_dir = osp.join(study.work_dir, name, 'pretrain')
+        if osp.isdir(pretrain_dir):
+            try:
+                curves[name] = demo.knn_curve(pretrain_dir)
+            except KeyError:  # a run without KNN validation
+                pass
+    epochs = sorted({e for curve in curves.values() for e in curve})
+    if epochs:
+        lines += [
+            '', 'KNN top-1 (k = 20) during pretraining, by epoch:', '',
+            '| variant | ' + ' | '.join(map(str, epochs)) + ' |',
+            '| --- |' + ' --- |' * len(epochs)
+        ]
+        for name, curve in curves.items():
+            lines.append(f'| {name} | ' + ' | '.join(
+                f'{100 * curve[e]:.1f}' if e in curve else ''
+                for e in epochs) + ' |')
     fused = {}
     for method, names in list(FUSION.items()) + [
             ('random-init', [f'random_{s}' for s in STREAMS])]:
-        if all(n in results for n in names):
+        if all(n in results and results[n]['dumps'] for n in names):
             per_seed = [
                 fuse([results[n]['dumps'][i] for n in names])
                 for i in range(len(study.seeds))
@@ -388,7 +419,8 @@ def write_table(study):
     with open(osp.join(study.work_dir, 'study.md'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
     with open(osp.join(study.work_dir, 'study.json'), 'w') as f:
-        json.dump(dict(results=results, fused=fused), f, indent=2)
+        json.dump(dict(results=results, fused=fused, knn_curves=curves), f,
+                  indent=2)
     print('\n'.join(lines))
 
 

@@ -1,13 +1,15 @@
 """AimCLR on 2D skeletons with mmaction2's STGCN, on a real data set: the
 3D recordings projected into the camera image, pretrained with the 2D
-pipeline and compared with the random-init encoder by KNN top-1.
+pipeline and compared with the random-init encoder by KNN top-1 and linear
+probes.
 
 Steps (each skipped on a rerun once its output exists): convert the raw
 data (the demo's converter), project it to pixels
 (``tools/data/project_to_2d.py``), save the random-init encoder (BatchNorm
 statistics of the training split), pretrain (``tools/train.py``), KNN of
-both encoders (``tools/knn_eval.py``, k = 20). Writes ``results.json`` and
-``results.md`` in the work dir.
+both encoders (``tools/knn_eval.py``, k = 20), a linear probe of each
+encoder per seed (the frozen backbone, ``--linear-config``). Writes
+``results.json`` and ``results.md`` in the work dir.
 
 Example::
 
@@ -27,6 +29,8 @@ import demo  # noqa: E402  the demo's steps, reused
 
 CONFIG = osp.join(demo.REPO, 'configs',
                   'aimclr_mmstgcn_kinect2d_xsub_joint.py')
+LINEAR_CONFIG = osp.join(demo.REPO, 'configs', 'linear',
+                         'aimclr_mmstgcn_linear_kinect2d_xsub_joint.py')
 
 
 def parse_args(argv=None):
@@ -36,11 +40,17 @@ def parse_args(argv=None):
     parser.add_argument('--data-root', required=True)
     parser.add_argument('--work-dir', required=True)
     parser.add_argument('--config', default=CONFIG)
+    parser.add_argument('--linear-config', default=LINEAR_CONFIG)
     parser.add_argument('--epochs', type=int, default=60)
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--queue-size', type=int, default=64)
     parser.add_argument('--knn-every', type=int, default=10)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--probe-seeds', type=int, default=3,
+        help='linear probes per encoder, seeds --seed, --seed + 1, ... '
+        '(default: %(default)s)')
+    parser.add_argument('--linear-epochs', type=int)
     parser.add_argument('--no-amp', action='store_true')
     return parser.parse_args(argv)
 
@@ -63,7 +73,8 @@ def main(argv=None):
     annotations = load_pose_file(ann_2d)['annotations']
     num_classes = len({a['label'] for a in annotations})
     num_person = min(2, max(a['keypoint'].shape[0] for a in annotations))
-    person, _ = demo.person_options(num_person, args.config)
+    person, person_linear = demo.person_options(num_person, args.config,
+                                                args.linear_config)
     options = [
         f'train_dataloader.dataset.ann_file={ann_2d}',
         f'train_dataloader.dataset.num_classes={num_classes}',
@@ -96,19 +107,30 @@ def main(argv=None):
         else (json.load(open(results_file)).get('pretrain_min')
               if osp.exists(results_file) else None)
 
-    knn = {}
+    linear_epochs = args.linear_epochs or demo.REAL_DATA[args.data][3]
+    probe_options = demo.linear_options(ann_2d, num_classes, linear_epochs,
+                                        person_linear)
+    probe_seeds = list(range(args.seed, args.seed + args.probe_seeds))
+    knn, linear = {}, {}
     for name, ckpt in checkpoints.items():
         log = step(f'knn_{name}', [
             'tools/knn_eval.py', args.config, ckpt, '--work-dir',
             osp.join(work_dir, f'knn_{name}'), '--cfg-options', *options
         ])
         knn[name] = demo.knn_top1(log)
+        linear[name] = [
+            demo.linear_probe(
+                step, f'linear_{name}_seed{seed}', args.linear_config, ckpt,
+                osp.join(work_dir, f'linear_{name}_seed{seed}'),
+                probe_options, linear_epochs, seed) for seed in probe_seeds
+        ]
     stats = demo.last_scalars(pretrain_dir, 'query_std')
     results = dict(
         data=args.data, config=osp.relpath(args.config, demo.REPO),
         epochs=args.epochs, batch_size=args.batch_size,
         queue_size=args.queue_size, amp=amp, seed=args.seed,
-        knn=knn, pretrain_min=pretrain_min,
+        knn=knn, linear=linear, linear_epochs=linear_epochs,
+        probe_seeds=probe_seeds, pretrain_min=pretrain_min,
         wall_min=(time.time() - start) / 60,
         embedding={k: stats[k] for k in
                    ('query_std', 'key_cos', 'logit_pos', 'logit_neg')},
@@ -116,15 +138,25 @@ def main(argv=None):
             argv if argv is not None else sys.argv[1:]))
     with open(results_file, 'w') as f:
         json.dump(results, f, indent=2)
+    ks = sorted(knn['random'])
+
+    def linear_cell(top1):
+        if not top1:
+            return 'not probed'
+        return (f'{100 * sum(top1) / len(top1):.1f} % (' +
+                ' / '.join(f'{100 * v:.1f}' for v in top1) + ')')
+
     rows = '\n'.join(
-        f'| {label} | ' + ' | '.join(
-            f'{100 * knn[key][k]:.1f} %' for k in sorted(knn[key])) + ' |'
+        f'| {label} | {linear_cell(linear[key])} | ' +
+        ' | '.join(f'{100 * knn[key][k]:.1f} %' for k in ks) + ' |'
         for key, label in (('random', 'random-init encoder'),
                            ('aimclr', 'AimCLR encoder')))
-    header = ' | '.join(f'KNN top-1 (k = {k})' for k in sorted(knn['random']))
+    header = ' | '.join(f'KNN top-1 (k = {k})' for k in ks)
     stats_line = ', '.join(f'{k} {v:.4g}'
                            for k, v in results['embedding'].items())
-    table = (f'| encoder | {header} |\n|---|' + '---|' * len(knn['random']) +
+    table = (f'| encoder | linear top-1, mean (seeds '
+             f"{' / '.join(map(str, probe_seeds))}) | {header} |\n|---|---|" +
+             '---|' * len(ks) +
              f'\n{rows}\n\nAimCLR embedding statistics at the last '
              f'pretraining iteration: {stats_line}.\n')
     with open(osp.join(work_dir, 'results.md'), 'w') as f:

@@ -63,3 +63,46 @@ def test_frozen_backbone_recognizer_trains_only_the_head():
     assert any(not torch.equal(v, head[k])
                for k, v in model.cls_head.state_dict().items())
     assert not any(p.requires_grad for p in model.backbone.parameters())
+
+
+# linear config of an mmaction2 backbone -> the pretraining config it reads
+MMACTION_BACKBONE_PAIRS = [
+    ('aimclr_mmstgcn_linear_ntu60_xsub_joint.py',
+     'aimclr_mmstgcn_ntu60_xsub_joint.py'),
+    ('aimclr_mmstgcn_linear_kinect2d_xsub_joint.py',
+     'aimclr_mmstgcn_kinect2d_xsub_joint.py'),
+]
+
+
+@pytest.mark.parametrize('linear,pretrain', MMACTION_BACKBONE_PAIRS)
+def test_backbone_linear_config_reads_its_pretraining_encoder(
+        linear, pretrain):
+    """The probe sees the encoder and the input the pretraining's KNN
+    evaluation saw, and the pretraining checkpoint fills its backbone."""
+    register_all_modules()
+    lin = Config.fromfile(REPO / 'configs' / 'linear' / linear)
+    pre = Config.fromfile(REPO / 'configs' / pretrain)
+    assert lin.model.type == 'FrozenBackboneRecognizerGCN'
+    assert lin.model.backbone == pre.model.backbone
+    for key in ('layout', 'score_channel'):
+        assert lin.model.data_preprocessor.get(key) == \
+            pre.model.data_preprocessor.get(key)
+    knn_pipeline = pre.val_dataloader.dataset.pipeline
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = lin[name].dataset
+        for key in ('num_joints', 'num_coords'):
+            assert dataset.get(key) == pre.train_dataloader.dataset.get(key)
+        # the same transforms with the same arguments; only the packed
+        # meta keys differ (frame_dir travels with each prediction)
+        assert [dict(t, meta_keys=None) for t in dataset.pipeline] == \
+            [dict(t, meta_keys=None) for t in knn_pipeline]
+
+    pretrain_model = MODELS.build(dict(pre.model, queue_size=8))
+    pretrain_model.init_weights()
+    model = MODELS.build(lin.model)
+    missing = model.load_state_dict(pretrain_model.state_dict(),
+                                    strict=False).missing_keys
+    assert all(k.startswith('cls_head.') for k in missing)
+    for key, value in model.backbone.state_dict().items():
+        assert torch.equal(value,
+                           pretrain_model.backbone.state_dict()[key]), key

@@ -386,15 +386,21 @@ def _person_slots(node) -> list:
     return []
 
 
-def test_demo_person_options_reach_every_pipeline_of_both_configs():
+@pytest.mark.parametrize('study', ['demo', 'study_2d'])
+def test_demo_person_options_reach_every_pipeline_of_both_configs(study):
+    """Also for the 2D study, whose pipelines start with PreNormalize2D, so
+    the person slots sit at other positions."""
     demo = load_tool('demo')
-    pretrain_opts, linear_opts = demo.person_options(1)
-    for path, opts in ((demo.PRETRAIN_CONFIG, pretrain_opts),
-                       (demo.LINEAR_CONFIG, linear_opts)):
+    tool = load_tool(study)
+    pretrain, linear = (demo.PRETRAIN_CONFIG, demo.LINEAR_CONFIG) \
+        if study == 'demo' else (tool.CONFIG, tool.LINEAR_CONFIG)
+    pretrain_opts, linear_opts = demo.person_options(1, pretrain, linear)
+    for path, opts in ((pretrain, pretrain_opts), (linear, linear_opts)):
         cfg = Config.fromfile(path)
         assert 2 in _person_slots(cfg.train_dataloader)
         demo.merge_cfg_options(cfg, opts)
-        loaders = [cfg[k] for k in ('train_dataloader', 'val_dataloader')]
+        loaders = [cfg[k] for k in ('train_dataloader', 'val_dataloader',
+                                    'test_dataloader') if k in cfg]
         slots = _person_slots(loaders)
         assert slots and all(v == 1 for v in slots), (path, slots)
 
