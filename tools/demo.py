@@ -389,9 +389,9 @@ def skipped_note(skipped: list) -> str:
         else ''
 
 
-def per_seed(row: dict) -> str:
-    """A row's linear top-1 of each probe seed, in %."""
-    return ' / '.join(f'{100 * v:.1f}' for v in row['linear_top1_per_seed'])
+def per_seed(top1: list) -> str:
+    """Linear top-1 of each probe seed, in %: '90.0 / 80.0 / 85.0'."""
+    return ' / '.join(f'{100 * v:.1f}' for v in top1)
 
 
 def write_results(work_dir: str, results: dict) -> None:
@@ -406,7 +406,7 @@ def write_results(work_dir: str, results: dict) -> None:
     ]
     for row in results['rows']:
         lines.append(f"| {row['encoder']} | {100 * row['linear_top1']:.1f} %"
-                     f" | {per_seed(row)} | {100 * row['knn_top1']:.1f} % |")
+                     f" | {per_seed(row['linear_top1_per_seed'])} | {100 * row['knn_top1']:.1f} % |")
     stats = results['embedding']
     skipped = skipped_note(results.get('skipped_steps'))
     lines += [
@@ -508,14 +508,15 @@ def main():
 
     scores = {}
     probe_seeds = list(range(args.seed, args.seed + args.probe_seeds))
+    probe_options = linear_options(ann_file, num_classes, linear_epochs,
+                                   person_linear)
     for name, ckpt in checkpoints.items():
         linear = []
         for seed in probe_seeds:
             linear.append(linear_probe(
                 step, f'linear_{name}_seed{seed}', LINEAR_CONFIG, ckpt,
                 osp.join(work_dir, f'linear_{name}_seed{seed}'),
-                linear_options(ann_file, num_classes, linear_epochs,
-                               person_linear), linear_epochs, seed))
+                probe_options, linear_epochs, seed))
         log = step(f'knn_{name}', [
             'tools/knn_eval.py', PRETRAIN_CONFIG, ckpt, '--work-dir',
             osp.join(work_dir, f'knn_{name}'), '--cfg-options', *data_options
@@ -583,7 +584,7 @@ def main():
     print(f"|{'-' * 24}|{'-' * 14}|{'-' * 16}|{'-' * 11}|")
     for row in rows:
         print(f"| {row['encoder']:<22} | {100 * row['linear_top1']:>10.1f} "
-              f"% | {per_seed(row):<14} | {100 * row['knn_top1']:>7.1f} % |")
+              f"% | {per_seed(row['linear_top1_per_seed']):<14} | {100 * row['knn_top1']:>7.1f} % |")
     print(f'Wall time: {wall / 60:.1f} min{skipped_note(step.skipped)}. '
           f"Table: {osp.join(work_dir, 'results.md')} and results.json; "
           f"figures: {figures['tsne']}, {figures['knn_curve']}; logs and "

@@ -376,7 +376,7 @@ def write_table(study):
             f"| {name} | {r['stream']} | "
             + (f"{100 * r['linear_top1']:.1f}" if r['linear_top1'] is not None
                else 'not probed') + ' | '
-            + ' / '.join(f'{100 * v:.1f}' for v in r['linear_top1_per_seed'])
+            + demo.per_seed(r['linear_top1_per_seed'])
             + f" | {100 * r['knn_top1'].get('20', 0):.1f} | "
             + ''.join(f"{emb.get(k, float('nan')):.3f} | " for k in (
                 'query_std', 'key_cos', 'logit_pos', 'logit_neg'))
@@ -415,7 +415,7 @@ def write_table(study):
         for method, per_seed in fused.items():
             lines.append(
                 f'| {method} | {100 * sum(per_seed) / len(per_seed):.1f} | '
-                + ' / '.join(f'{100 * v:.1f}' for v in per_seed) + ' |')
+                + demo.per_seed(per_seed) + ' |')
     with open(osp.join(study.work_dir, 'study.md'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
     with open(osp.join(study.work_dir, 'study.json'), 'w') as f:

@@ -143,8 +143,8 @@ def main(argv=None):
     def linear_cell(top1):
         if not top1:
             return 'not probed'
-        return (f'{100 * sum(top1) / len(top1):.1f} % (' +
-                ' / '.join(f'{100 * v:.1f}' for v in top1) + ')')
+        return (f'{100 * sum(top1) / len(top1):.1f} % '
+                f'({demo.per_seed(top1)})')
 
     rows = '\n'.join(
         f'| {label} | {linear_cell(linear[key])} | ' +
