@@ -349,6 +349,12 @@ def fuse(dumps):
     return float(np.mean(np.sum(scores, axis=0).argmax(1) == labels))
 
 
+def _cell(value, spec):
+    """A table cell; blank where there is no value (a random-init encoder
+    has no pretraining to time or monitor)."""
+    return ('' if value is None else format(value, spec)) + ' | '
+
+
 def write_table(study):
     results = {}
     for name in os.listdir(study.work_dir):
@@ -378,9 +384,9 @@ def write_table(study):
                else 'not probed') + ' | '
             + demo.per_seed(r['linear_top1_per_seed'])
             + f" | {100 * r['knn_top1'].get('20', 0):.1f} | "
-            + ''.join(f"{emb.get(k, float('nan')):.3f} | " for k in (
+            + ''.join(_cell(emb.get(k), '.3f') for k in (
                 'query_std', 'key_cos', 'logit_pos', 'logit_neg'))
-            + f"{r.get('times', {}).get('pretrain_min', float('nan')):.1f} |")
+            + _cell(r.get('times', {}).get('pretrain_min'), '.1f'))
     curves = {}
     for name in sorted(results):
         pretrain_dir = osp.join(study.work_dir, name, 'pretrain')
@@ -416,6 +422,7 @@ def write_table(study):
             lines.append(
                 f'| {method} | {100 * sum(per_seed) / len(per_seed):.1f} | '
                 + demo.per_seed(per_seed) + ' |')
+    lines = [line.rstrip() for line in lines]
     with open(osp.join(study.work_dir, 'study.md'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
     with open(osp.join(study.work_dir, 'study.json'), 'w') as f:

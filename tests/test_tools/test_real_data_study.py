@@ -132,6 +132,18 @@ def test_table_has_knn_only_rows_and_the_knn_curves(tmp_path):
     assert '| variant | 20 | 40 |' in table
     assert '| paper_recipe | 54.5 | 48.5 |' in table
     assert '| aimclr_joint | 72.7 | 79.8 |' in table
+    # a random-init encoder: no pretraining to monitor or time
+    os.makedirs(tmp_path / 'random_joint')
+    with open(tmp_path / 'random_joint' / 'result.json', 'w') as f:
+        json.dump(dict(name='random_joint', stream='joint',
+                       knn_top1={'20': 0.455}, linear_top1_per_seed=[0.5],
+                       linear_top1=0.5, dumps=[]), f)
+    study.write_table(fake)
+    table = (tmp_path / 'study.md').read_text().splitlines()
+    [random] = [r for r in table if r.startswith('| random_joint | joint')]
+    assert not any(r.endswith(' ') for r in table)
+    cells = [c.strip() for c in random.split('|')[1:-1]]
+    assert cells[4:] == ['45.5', '', '', '', '', '']
     # no fusion of methods whose streams were not probed
     assert not any('fusion' in r for r in table)
     fake.seeds = []
