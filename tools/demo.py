@@ -406,7 +406,8 @@ def write_results(work_dir: str, results: dict) -> None:
     ]
     for row in results['rows']:
         lines.append(f"| {row['encoder']} | {100 * row['linear_top1']:.1f} %"
-                     f" | {per_seed(row['linear_top1_per_seed'])} | {100 * row['knn_top1']:.1f} % |")
+                     f" | {per_seed(row['linear_top1_per_seed'])}"
+                     f" | {100 * row['knn_top1']:.1f} % |")
     stats = results['embedding']
     skipped = skipped_note(results.get('skipped_steps'))
     lines += [
@@ -584,7 +585,8 @@ def main():
     print(f"|{'-' * 24}|{'-' * 14}|{'-' * 16}|{'-' * 11}|")
     for row in rows:
         print(f"| {row['encoder']:<22} | {100 * row['linear_top1']:>10.1f} "
-              f"% | {per_seed(row['linear_top1_per_seed']):<14} | {100 * row['knn_top1']:>7.1f} % |")
+              f"% | {per_seed(row['linear_top1_per_seed']):<14} | "
+              f"{100 * row['knn_top1']:>7.1f} % |")
     print(f'Wall time: {wall / 60:.1f} min{skipped_note(step.skipped)}. '
           f"Table: {osp.join(work_dir, 'results.md')} and results.json; "
           f"figures: {figures['tsne']}, {figures['knn_curve']}; logs and "

@@ -111,6 +111,15 @@ def variant(name: str):
     return None
 
 
+def three_stream_part(name: str):
+    """(3s variant, stream) of a name like 'aimclr_3s_bone': one stream of
+    a 3s variant, evaluated alone; None for any other name."""
+    base, _, stream = name.rpartition('_')
+    if stream in STREAMS and base in VARIANTS and VARIANTS[base][1] == 'all':
+        return base, stream
+    return None
+
+
 # 'table2' also needs the joint rows of both methods
 GROUPS = dict(
     table1=['na', 'ea', 'na_ea_d3m', 'eadm', 'aimclr_joint'],
@@ -138,8 +147,8 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', required=True)
     parser.add_argument(
         '--only', nargs='+', default=['table2'],
-        help='variants or groups (table1, table2, recipe, crossstream, random) to run; '
-        'the table covers every finished variant (default: %(default)s)')
+        help=f"variants or groups ({', '.join([*GROUPS, 'random'])}) to "
+        'run; the table covers every finished variant (default: %(default)s)')
     parser.add_argument('--epochs', type=int)
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--queue-size', type=int)
@@ -295,9 +304,8 @@ class Study:
             self.evaluate(name, config, stream, ckpt, [])
             return
         parts = STREAMS
-        if variant(name) is None:  # one stream of a 3s variant
-            name, part = name.rsplit('_', 1)
-            parts = (part, )
+        if split := three_stream_part(name):  # one stream of a 3s variant
+            name, parts = split[0], split[1:]
         config, stream, options, _ = variant(name)
         ckpt = self.pretrain(name, config, stream, options)
         if stream != 'all':
@@ -323,10 +331,8 @@ def expand(only):
             names += GROUPS[item]
         elif item == 'random':
             names += [f'random_{s}' for s in STREAMS]
-        elif variant(item) or item.startswith('random_') or (
-                item.rsplit('_', 1)[-1] in STREAMS
-                and VARIANTS.get(item.rsplit('_', 1)[0], ('', ''))[1] == 'all'):
-            # a variant, a random-init stream, or one stream of a 3s variant
+        elif (variant(item) or item.startswith('random_')
+              or three_stream_part(item)):
             names.append(item)
         else:
             sys.exit(f'unknown variant or group {item!r}; variants: '

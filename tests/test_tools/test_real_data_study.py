@@ -66,10 +66,10 @@ def test_recipe_groups_run_each_switch_alone_and_all_but_one():
         assert options == study.RECIPE_SWITCHES[name[len('paper+'):]]
     all_but_one = study.expand(['recipe_all_but_one'])
     assert len(all_but_one) == len(switches)
+    paper = _leaves(_model(PAPER))
+    default = _leaves(_model(DEFAULT))
     for left_out, name in zip(switches, all_but_one):
         # the default recipe with one value back at the paper's
-        paper = _leaves(_model(PAPER))
-        default = _leaves(_model(DEFAULT))
         model = _leaves(_model(PAPER, study.variant(name)[2]))
         back = {k for k in set(default) | set(model)
                 if model.get(k, 'absent') != default.get(k, 'absent')}
@@ -87,7 +87,12 @@ def test_any_combination_of_switches_is_a_variant():
         study.VARIANTS['paper_recipe'][0], 'joint', 'recipe')
     assert options == (study.RECIPE_SWITCHES['bn_projector'] +
                        study.RECIPE_SWITCHES['copy_key_encoder'])
-    for unknown in ('paper+bn', 'paper', 'paper+', 'skeletonclr+momentum'):
+    # one stream of the 3s variant, evaluated alone; no stream of another
+    assert study.expand(['aimclr_3s_bone', 'random_motion']) == [
+        'aimclr_3s_bone', 'random_motion']
+    assert study.three_stream_part('aimclr_3s_bone') == ('aimclr_3s', 'bone')
+    for unknown in ('paper+bn', 'paper', 'paper+', 'skeletonclr+momentum',
+                    'aimclr_joint_bone', 'aimclr_3s_hand'):
         assert study.variant(unknown) is None
         with pytest.raises(SystemExit, match='unknown variant'):
             study.expand([unknown])
