@@ -34,6 +34,11 @@ CONFIGS = osp.join(REPO, 'configs')
 STREAMS = ('joint', 'motion', 'bone')
 
 
+# the single-stream model a random-init encoder or one stream of a 3s model
+# is evaluated as
+SINGLE_STREAM_CONFIG = 'aimclr_stgcn_ntu60_xsub_joint.py'
+
+
 def pretrain_config(name: str) -> str:
     return osp.join(CONFIGS, name)
 
@@ -185,17 +190,23 @@ class Study:
         from aimclr_mm.datasets.pose_validation import load_pose_file
         data = load_pose_file(self.ann_file)
         self.num_classes = len({a['label'] for a in data['annotations']})
-        num_person = min(2, max(a['keypoint'].shape[0]
-                                for a in data['annotations']))
-        self.person_pretrain, self.person_linear = demo.person_options(
-            num_person)
+        self.num_person = min(2, max(a['keypoint'].shape[0]
+                                     for a in data['annotations']))
         self.seeds = list(range(args.seed, args.seed + args.probe_seeds))
 
-    def data_options(self, stream):
+    def person_options(self, config, stream):
+        """(pretraining, linear) ``--cfg-options`` setting the person slots
+        of ``config`` and of ``stream``'s linear config, found in each
+        (their pipelines need not put them at the same positions)."""
+        linear = linear_config('joint' if stream == 'all' else stream)
+        return demo.person_options(self.num_person, pretrain_config(config),
+                                   linear)
+
+    def data_options(self, stream, config):
         if stream == 'all':  # 3s-AimCLR: joint views, one bank size
             return [
                 o.replace('model.queue_size', 'model.stream_model.queue_size')
-                for o in self.data_options('joint')
+                for o in self.data_options('joint', config)
             ]
         return [
             f'train_dataloader.dataset.ann_file={self.ann_file}',
@@ -203,7 +214,8 @@ class Study:
             'train_dataloader.num_workers=1', 'val_dataloader.num_workers=1',
             f'randomness.seed={self.args.seed}',
             f'model.data_preprocessor.stream={stream}',
-            f'model.queue_size={self.queue}', *self.person_pretrain
+            f'model.queue_size={self.queue}',
+            *self.person_options(config, stream)[0]
         ]
 
     def pretrain(self, name, config, stream, options):
@@ -215,7 +227,7 @@ class Study:
             f'{name}_pretrain', [
                 'tools/train.py', pretrain_config(config), '--work-dir', out,
                 *(['--amp'] if self.amp else []), '--cfg-options',
-                *self.data_options(stream), *options,
+                *self.data_options(stream, config), *options,
                 f'train_dataloader.batch_size={self.args.batch_size}',
                 f'train_cfg.max_epochs={self.epochs}',
                 f'train_cfg.val_interval={self.knn_every}',
@@ -234,8 +246,9 @@ class Study:
             os.makedirs(osp.dirname(ckpt), exist_ok=True)
             demo.save_random_init(
                 ckpt, self.queue, self.args.seed, self.ann_file,
-                self.person_pretrain +
-                [f'model.data_preprocessor.stream={stream}'])
+                self.person_options(SINGLE_STREAM_CONFIG, stream)[0] +
+                [f'model.data_preprocessor.stream={stream}'],
+                config=pretrain_config(SINGLE_STREAM_CONFIG))
         return ckpt
 
     def record_time(self, name, key, start):
@@ -255,14 +268,15 @@ class Study:
         log = self.step(f'{name}_knn', [
             'tools/knn_eval.py', pretrain_config(config), ckpt, '--work-dir',
             osp.join(self.work_dir, name, 'knn'), '--cfg-options',
-            *self.data_options(stream), *options
+            *self.data_options(stream, config), *options
         ])
         knn = demo.knn_top1(log)
         linear, dumps = [], []
         linear_options = [
             f'model.data_preprocessor.stream={stream}',
             *demo.linear_options(self.ann_file, self.num_classes,
-                                 self.linear_epochs, self.person_linear)
+                                 self.linear_epochs,
+                                 self.person_options(config, stream)[1])
         ]
         for seed in self.seeds:
             out = osp.join(self.work_dir, name, f'linear_seed{seed}')
@@ -299,9 +313,8 @@ class Study:
     def run(self, name):
         if name.startswith('random_'):
             stream = name[len('random_'):]
-            config = 'aimclr_stgcn_ntu60_xsub_joint.py'
             ckpt = self.random_init(stream)
-            self.evaluate(name, config, stream, ckpt, [])
+            self.evaluate(name, SINGLE_STREAM_CONFIG, stream, ckpt, [])
             return
         parts = STREAMS
         if split := three_stream_part(name):  # one stream of a 3s variant
@@ -317,8 +330,8 @@ class Study:
             self.step(f'{name}_extract_{part}', [
                 'tools/extract_stream.py', ckpt, part, part_ckpt
             ], done=part_ckpt)
-            self.evaluate(f'{name}_{part}', 'aimclr_stgcn_ntu60_xsub_joint.py',
-                          part, part_ckpt, [],
+            self.evaluate(f'{name}_{part}', SINGLE_STREAM_CONFIG, part,
+                          part_ckpt, [],
                           pretrain_dir=osp.join(self.work_dir, name,
                                                 'pretrain'),
                           stats_prefix=f'{part}_')

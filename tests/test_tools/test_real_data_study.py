@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from mmengine.config import Config
 
-from tool_module import load_tool
+from tool_module import load_tool, person_slots
 
 study = load_tool('real_data_study')
 demo = load_tool('demo')
@@ -96,6 +96,30 @@ def test_any_combination_of_switches_is_a_variant():
         assert study.variant(unknown) is None
         with pytest.raises(SystemExit, match='unknown variant'):
             study.expand([unknown])
+
+
+@pytest.mark.parametrize('name', [*study.VARIANTS, 'random_bone'])
+def test_person_slots_are_found_in_each_config_the_variant_runs(name):
+    """Every variant's pretraining config and each of its streams' linear
+    configs get their own person-slot options, so a single-person data set
+    runs one slot wherever a config's pipeline puts it."""
+    runner = study.Study.__new__(study.Study)
+    runner.num_person, runner.queue = 1, 64
+    runner.ann_file, runner.num_classes = 'data.pkl', 10
+    runner.args = SimpleNamespace(seed=0)
+    if name.startswith('random_'):
+        config, stream = study.SINGLE_STREAM_CONFIG, 'bone'
+    else:
+        config, stream = study.variant(name)[:2]
+    pretrain = study.pretrain_config(config)
+    assert 2 in person_slots(pretrain)
+    slots = person_slots(pretrain, runner.data_options(stream, config))
+    assert slots and set(slots) == {1}, slots
+    for part in study.STREAMS if stream == 'all' else [stream]:
+        _, linear = runner.person_options(
+            study.SINGLE_STREAM_CONFIG if stream == 'all' else config, part)
+        slots = person_slots(study.linear_config(part), linear)
+        assert slots and set(slots) == {1}, (part, slots)
 
 
 def _finished(work_dir, name, knn, linear, curve):

@@ -11,7 +11,7 @@ from mmengine.config import Config
 
 from aimclr_mm.engine.runner import cpu_dist_cfg, load_from_local
 from pose_data import write_pose_dataset
-from tool_module import load_tool
+from tool_module import load_tool, person_slots
 
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = REPO / 'tools'
@@ -376,16 +376,6 @@ def test_readme_custom_imports_config_builds_the_encoder(tmp_path):
     assert out.stdout.split()[0] == 'AimCLRSTGCN'
 
 
-def _person_slots(node) -> list:
-    """Every ``num_person`` value anywhere in a config."""
-    if isinstance(node, dict):
-        return [v for k, v in node.items() if k == 'num_person'] + [
-            x for v in node.values() for x in _person_slots(v)]
-    if isinstance(node, (list, tuple)):
-        return [x for v in node for x in _person_slots(v)]
-    return []
-
-
 @pytest.mark.parametrize('study', ['demo', 'study_2d'])
 def test_demo_person_options_reach_every_pipeline_of_both_configs(study):
     """Also for the 2D study, whose pipelines start with PreNormalize2D, so
@@ -396,12 +386,8 @@ def test_demo_person_options_reach_every_pipeline_of_both_configs(study):
         if study == 'demo' else (tool.CONFIG, tool.LINEAR_CONFIG)
     pretrain_opts, linear_opts = demo.person_options(1, pretrain, linear)
     for path, opts in ((pretrain, pretrain_opts), (linear, linear_opts)):
-        cfg = Config.fromfile(path)
-        assert 2 in _person_slots(cfg.train_dataloader)
-        demo.merge_cfg_options(cfg, opts)
-        loaders = [cfg[k] for k in ('train_dataloader', 'val_dataloader',
-                                    'test_dataloader') if k in cfg]
-        slots = _person_slots(loaders)
+        assert 2 in person_slots(path)
+        slots = person_slots(path, opts)
         assert slots and all(v == 1 for v in slots), (path, slots)
 
 
