@@ -20,6 +20,7 @@ Example::
         --only table2
 """
 import argparse
+import functools
 import json
 import os
 import os.path as osp
@@ -194,6 +195,7 @@ class Study:
                                      for a in data['annotations']))
         self.seeds = list(range(args.seed, args.seed + args.probe_seeds))
 
+    @functools.cache  # both configs are parsed once per pair, not per step
     def person_options(self, config, stream):
         """(pretraining, linear) ``--cfg-options`` setting the person slots
         of ``config`` and of ``stream``'s linear config, found in each
