@@ -16,7 +16,8 @@ from mmengine.dist import is_main_process
 import aimclr_mm  # noqa: F401  registers components
 from aimclr_mm.engine.runner import (add_runner_args, build_runner,
                                      close_dist, set_work_dir)
-from aimclr_mm.datasets.knn_dataset import query_split_of
+from aimclr_mm.datasets.knn_dataset import (query_split_of,
+                                             training_split_settings)
 from aimclr_mm.evaluation.knn_val_loop import VALIDATION_KEYS
 
 
@@ -76,9 +77,7 @@ def knn_test_cfg(cfg: Config, args) -> Config:
             dataset[key] = value
     if not dataset.get('ann_file') or not dataset.get('bank_split'):
         # As KNNValLoop does: the training dataloader's annotation.
-        train = cfg.train_dataloader['dataset']
-        while 'split' not in train and 'dataset' in train:
-            train = train['dataset']
+        train = training_split_settings(cfg)
         dataset['ann_file'] = dataset.get('ann_file') or train.get('ann_file')
         dataset['bank_split'] = dataset.get('bank_split') or train.get('split')
         for key in VALIDATION_KEYS:

@@ -28,7 +28,8 @@ from mmengine.registry import init_default_scope
 
 import aimclr_mm  # noqa: F401  registers components
 from aimclr_mm.engine.runner.checkpoint import load_from_local
-from aimclr_mm.datasets.knn_dataset import query_split_of
+from aimclr_mm.datasets.knn_dataset import (query_split_of,
+                                             training_split_settings)
 
 
 def _conditional_probabilities(sq_dist: np.ndarray, perplexity: float,
@@ -155,9 +156,7 @@ def parse_args():
 
 def validation_dataset(cfg: Config, ann_file=None, split=None):
     """The unaugmented PoseDataset of the split to show."""
-    train = cfg.train_dataloader['dataset']
-    while 'split' not in train and 'dataset' in train:
-        train = train['dataset']
+    train = training_split_settings(cfg)
     return DATASETS.build(
         dict(
             type='SkeletonPoseDataset',
@@ -229,12 +228,18 @@ def plot_panels(panels, labels, out):
     plt.close(fig)
 
 
+def load_config(path: str, cfg_options=None) -> Config:
+    """The config with ``--cfg-options`` merged, mmaction's scope set."""
+    cfg = Config.fromfile(path)
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
+    init_default_scope('mmaction')
+    return cfg
+
+
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope('mmaction')
+    cfg = load_config(args.config, args.cfg_options)
     dataset = validation_dataset(cfg, args.ann_file, args.split)
     indices = np.arange(len(dataset))
     if len(indices) > args.max_samples:

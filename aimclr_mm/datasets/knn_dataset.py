@@ -17,6 +17,16 @@ def query_split_of(bank_split: str) -> str:
     return bank_split[:-len('train')] + 'val'
 
 
+def training_split_settings(cfg) -> dict:
+    """The settings of the dataset in ``cfg.train_dataloader`` that names
+    the split, through wrappers (e.g. ``RepeatDataset``): its
+    ``ann_file``, ``split`` and data options."""
+    train = cfg.train_dataloader['dataset']
+    while 'split' not in train and 'dataset' in train:
+        train = train['dataset']
+    return train
+
+
 @DATASETS.register_module()
 class KNNDataset(BaseActionDataset):
     """Two splits of one PoseDataset annotation file for KNN evaluation:
