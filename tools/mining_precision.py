@@ -123,24 +123,27 @@ def mining_precision(embeddings: Dict[str, tuple],
             s: mined_indices(q, k, bank, topk)
             for s, (q, k) in embeddings.items()
         }
-        correct = {s: labels[p] == labels[:, None] for s, p in picks.items()}
-        for s in streams:
-            add(s, 'precision', correct[s].float().mean())
+        for s, p in picks.items():
+            add(s, 'precision', (labels[p] == labels[:, None]).float().mean())
             add(s, 'chance', chance)
-            if len(streams) == 1:
-                continue
-            union_right = union_all = 0
-            for i in range(n):
-                entries = torch.unique(torch.cat([p[i] for p in
-                                                  picks.values()]))
-                union_all += len(entries)
-                union_right += int((labels[entries] == labels[i]).sum())
+        if len(streams) == 1:
+            continue
+        # every stream trains with the same union of all streams' picks
+        union_right = union_all = 0
+        for i in range(n):
+            entries = torch.unique(torch.cat([p[i] for p in picks.values()]))
+            union_all += len(entries)
+            union_right += int((labels[entries] == labels[i]).sum())
+        for s in streams:
             add(s, 'union_precision', union_right / union_all)
-            for other in streams:
-                if other != s:
-                    shared = (picks[s][:, :, None] ==
-                              picks[other][:, None, :]).any(2)
-                    add(s, f'same_as_{other}', shared.float().mean())
+        for a, s in enumerate(streams):
+            for other in streams[a + 1:]:
+                # each stream picks topk distinct entries: the shared
+                # fraction is the same from either side
+                shared = (picks[s][:, :, None] ==
+                          picks[other][:, None, :]).any(2).float().mean()
+                add(s, f'same_as_{other}', shared)
+                add(other, f'same_as_{s}', shared)
     return {s: {k: v / repeats for k, v in d.items()}
             for s, d in sums.items()}
 
